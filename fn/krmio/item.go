@@ -1,0 +1,165 @@
+// Package krmio reads and writes KRM resources (a ResourceList, or a stream
+// of YAML documents) so that items the function does not change are copied
+// through byte for byte: they are split by a line lexer, never decoded, and
+// never re-encoded. Only items the policy looks at are decoded with yaml.v3,
+// and only items it changes are encoded again.
+package krmio
+
+import (
+	"bytes"
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Item is one resource of the input.
+type Item struct {
+	raw []byte
+	// seqIndent is the column of the "- " that starts a ResourceList item,
+	// or -1 for a document of a stream.
+	seqIndent int
+	// Index is the item's position in the input, from 0.
+	Index int
+	// Path is the file a stream document came from ("-" for stdin).
+	Path string
+
+	kind, apiVersion string
+
+	root    *yaml.Node // what yaml.v3 decoded: the document node
+	node    *yaml.Node // the resource's mapping, inside root
+	decErr  error
+	changed bool
+}
+
+// Kind is the item's kind, read without decoding the item.
+func (it *Item) Kind() string { return it.kind }
+
+// APIVersion is the item's apiVersion, read without decoding the item.
+func (it *Item) APIVersion() string { return it.apiVersion }
+
+// Raw is the item's text as it was read.
+func (it *Item) Raw() []byte { return it.raw }
+
+// Node decodes the item on first use and returns its mapping node. Changes
+// made to it are written out only after MarkChanged.
+func (it *Item) Node() (*yaml.Node, error) {
+	if it.node != nil || it.decErr != nil {
+		return it.node, it.decErr
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(it.raw, &root); err != nil {
+		it.decErr = fmt.Errorf("item %d: %w", it.Index, err)
+		return nil, it.decErr
+	}
+	n := &root
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if it.seqIndent >= 0 {
+		// A ResourceList item is read as a one-entry sequence.
+		if n.Kind != yaml.SequenceNode || len(n.Content) != 1 {
+			it.decErr = &LayoutError{Index: it.Index}
+			return nil, it.decErr
+		}
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		it.decErr = fmt.Errorf("item %d: must be a mapping", it.Index)
+		return nil, it.decErr
+	}
+	it.root, it.node = &root, n
+	return n, nil
+}
+
+// MarkChanged records that the item's node was edited, so that it is encoded
+// again on output.
+func (it *Item) MarkChanged() { it.changed = it.node != nil }
+
+// Changed reports whether the item will be encoded again on output.
+func (it *Item) Changed() bool { return it.changed }
+
+// Bytes is the item's text for output: the input bytes, or the edited node
+// encoded in the layout the item came in.
+func (it *Item) Bytes() ([]byte, error) {
+	if !it.changed {
+		return it.raw, nil
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if !wideSequences(it.raw) {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(it.root); err != nil {
+		return nil, fmt.Errorf("item %d: %w", it.Index, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	out := b.Bytes()
+	if it.seqIndent > 0 {
+		out = indentLines(out, it.seqIndent)
+	}
+	if !bytes.HasSuffix(it.raw, []byte("\n")) {
+		out = bytes.TrimSuffix(out, []byte("\n"))
+	}
+	return out, nil
+}
+
+// LayoutError means the lexer split the input where yaml.v3 disagrees; the
+// caller reads the input again with a full decode.
+type LayoutError struct{ Index int }
+
+func (e *LayoutError) Error() string {
+	return fmt.Sprintf("item %d: must be a single resource", e.Index)
+}
+
+// wideSequences reports whether the text indents a block sequence under its
+// key ("key:\n  - a") rather than writing it compact ("key:\n- a"), judged
+// by the first such sequence, as kyaml does. Re-encoded items keep the style.
+func wideSequences(raw []byte) bool {
+	lx := newLexer()
+	parent := -1
+	for len(raw) > 0 {
+		var l []byte
+		l, raw = cutLine(raw)
+		info, ok := lx.line(l)
+		if !ok {
+			return false
+		}
+		if info.kind != lineNode {
+			continue
+		}
+		if parent >= 0 && info.dash {
+			return info.indent > parent
+		}
+		parent = -1
+		if info.opens {
+			parent = info.keyCol
+		}
+	}
+	return false
+}
+
+func indentLines(b []byte, n int) []byte {
+	pad := bytes.Repeat([]byte{' '}, n)
+	out := make([]byte, 0, len(b)+n*bytes.Count(b, []byte("\n")))
+	for len(b) > 0 {
+		var l []byte
+		l, b = cutLine(b)
+		if len(bytes.TrimSpace(l)) > 0 {
+			out = append(out, pad...)
+		}
+		out = append(out, l...)
+		out = append(out, '\n')
+	}
+	return out
+}
+
+// cutLine splits off the first line of b, without its line break.
+func cutLine(b []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i], b[i+1:]
+	}
+	return b, nil
+}
