@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	go.yaml.in/yaml/v3 v3.0.5
 	sigs.k8s.io/kustomize/kyaml v0.21.2
+	sigs.k8s.io/yaml v1.6.0
 )
 
 require (

@@ -1,0 +1,190 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseDefaults(t *testing.T) {
+	for name, in := range map[string]string{
+		"empty":         "",
+		"null":          "null",
+		"empty mapping": "{}",
+		"no spec":       "apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nmetadata: {name: x}\n",
+		"empty data":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\n",
+	} {
+		p, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(p.Spec, Default().Spec) {
+			t.Errorf("%s: got %+v, want the defaults", name, p.Spec)
+		}
+	}
+	s := Default().Spec
+	if s.Mode != Enforce || s.OnNoMatch != Error || s.NodeAffinity.Type != Required || s.NodeAffinity.Existing != Merge ||
+		s.PodAntiAffinity.Type != Preferred || *s.PodAntiAffinity.Weight != 100 || s.PodAntiAffinity.TopologyKey != "kubernetes.io/hostname" ||
+		!*s.Tolerations.ControlPlane || s.Replicas != nil || s.ControlPlaneNodes != nil || *s.ReplicaBounds.Min != 1 || *s.ReplicaBounds.Max != 3 ||
+		len(s.NodeAffinity.ControlPlaneLabels) != 3 {
+		t.Errorf("defaults differ from the documented ones: %+v", s)
+	}
+}
+
+func TestParseTyped(t *testing.T) {
+	p, err := Parse([]byte(`apiVersion: fn.csi-placement.dev/v1alpha1
+kind: PlacementPolicy
+metadata:
+  name: x
+  annotations: {config.kubernetes.io/local-config: "true"}
+spec:
+  mode: Audit
+  targets:
+  - kind: Deployment
+    name: harvester-*
+    labels: {component: csi-controllers}
+  nodeAffinity: {type: Preferred, controlPlaneLabels: [node-role.kubernetes.io/master]}
+  podAntiAffinity: {type: Required, weight: 50}
+  tolerations:
+    controlPlane: false
+    extra: [{key: dedicated, operator: Equal, value: storage, effect: NoSchedule}]
+  replicas: auto
+  controlPlaneNodes: 5
+  replicaBounds: {min: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Spec
+	if s.Mode != Audit || s.Targets[0].Name != "harvester-*" || s.NodeAffinity.Type != Preferred || s.NodeAffinity.Existing != Merge ||
+		s.PodAntiAffinity.Type != Required || *s.PodAntiAffinity.Weight != 50 || *s.Tolerations.ControlPlane ||
+		s.Tolerations.Extra[0].Value != "storage" || !s.Replicas.Auto || *s.ControlPlaneNodes != 5 ||
+		*s.ReplicaBounds.Min != 2 || *s.ReplicaBounds.Max != 3 {
+		t.Errorf("got %+v", s)
+	}
+}
+
+func TestParseConfigMap(t *testing.T) {
+	p, err := Parse([]byte(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: function-input}
+data:
+  mode: audit
+  target-kind: statefulset
+  target-name: csi-*
+  pod-anti-affinity: REQUIRED
+  control-plane-labels: "a.io/cp, b.io/cp"
+  control-plane-tolerations: "False"
+  replicas: "2"
+  max-replicas: "5"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Spec
+	if s.Mode != Audit || s.Targets[0].Kind != "StatefulSet" || s.Targets[0].Name != "csi-*" || s.PodAntiAffinity.Type != Required ||
+		!reflect.DeepEqual(s.NodeAffinity.ControlPlaneLabels, []string{"a.io/cp", "b.io/cp"}) || *s.Tolerations.ControlPlane ||
+		s.Replicas.Count != 2 || s.Replicas.Auto || *s.ReplicaBounds.Max != 5 {
+		t.Errorf("got %+v", s)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const typed = "apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\n"
+	for _, tc := range []struct {
+		name, in string
+		want     []string // every error, in order
+	}{{
+		name: "typo and out of range",
+		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n  nodeAfinity: {type: Required}\n",
+		want: []string{
+			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds)",
+			"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0",
+		},
+	}, {
+		name: "out of range",
+		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n",
+		want: []string{"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0"},
+	}, {
+		name: "wrong types everywhere",
+		in:   typed + "spec:\n  mode: 1\n  replicas: three\n  tolerations: {controlPlane: yes please}\n  targets: {kind: Deployment}\n  controlPlaneNodes: 1.5\n",
+		want: []string{
+			"`spec.controlPlaneNodes` must be an integer, got 1.5",
+			"`spec.mode` must be a string, got 1",
+			"`spec.replicas` must be an integer >= 0 or \"auto\", got \"three\"",
+			"`spec.targets` must be a list, got a mapping",
+			"`spec.tolerations.controlPlane` must be true or false, got \"yes please\"",
+		},
+	}, {
+		name: "enums are exact in the typed form",
+		in:   typed + "spec:\n  mode: enforce\n  nodeAffinity: {type: required, existing: Keep}\n  onNoMatch: Fail\n",
+		want: []string{
+			"`spec.mode` must be one of Enforce, Audit, got \"enforce\"",
+			"`spec.onNoMatch` must be one of Error, Warning, Ignore, got \"Fail\"",
+			"`spec.nodeAffinity.type` must be one of Required, Preferred, None, got \"required\"",
+			"`spec.nodeAffinity.existing` must be one of Merge, Replace, got \"Keep\"",
+		},
+	}, {
+		name: "bad labels, bounds, replicas and tolerations",
+		in: typed + `spec:
+  replicas: -1
+  targets: [{}]
+  nodeAffinity: {controlPlaneLabels: ["node-role.kubernetes.io/master", "bad key!", "node-role.kubernetes.io/master"]}
+  tolerations: {extra: [{operator: Equal, value: x}, {key: a, operator: Exists, value: b, effect: NoSchedule, tolerationSeconds: 5}]}
+  replicaBounds: {min: 3, max: 2}
+`,
+		want: []string{
+			"`spec.replicas` must be an integer >= 0 or \"auto\", got -1",
+			"`spec.targets[0]` must set at least one of kind, name, namespace, labels: an empty target would select every Deployment and StatefulSet",
+			"`spec.nodeAffinity.controlPlaneLabels[1]` must be a label key such as node-role.kubernetes.io/control-plane, got \"bad key!\"",
+			"`spec.nodeAffinity.controlPlaneLabels[2]` must not repeat \"node-role.kubernetes.io/master\"",
+			"`spec.tolerations.extra[0].operator` must be Exists when key is empty, got \"Equal\"",
+			"`spec.tolerations.extra[1].value` must be empty when operator is Exists, got \"b\"",
+			"`spec.tolerations.extra[1].tolerationSeconds` must be set only with effect NoExecute, got effect \"NoSchedule\"",
+			"`spec.replicaBounds.max` must be >= min (3), got 2",
+		},
+	}, {
+		name: "empty label list",
+		in:   typed + "spec:\n  nodeAffinity: {controlPlaneLabels: []}\n",
+		want: []string{"`spec.nodeAffinity.controlPlaneLabels` must not be empty: leave it out for the defaults (node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane, node-role.kubernetes.io/master)"},
+	}, {
+		name: "another kind",
+		in:   "apiVersion: v1\nkind: Secret\n",
+		want: []string{"functionConfig must be a PlacementPolicy (apiVersion: fn.csi-placement.dev/v1alpha1) or a ConfigMap (apiVersion: v1), got kind \"Secret\" with apiVersion \"v1\""},
+	}, {
+		name: "old apiVersion",
+		in:   "apiVersion: fn.csi-placement.dev/v1\nkind: PlacementPolicy\n",
+		want: []string{"functionConfig must be a PlacementPolicy (apiVersion: fn.csi-placement.dev/v1alpha1) or a ConfigMap (apiVersion: v1), got kind \"PlacementPolicy\" with apiVersion \"fn.csi-placement.dev/v1\""},
+	}, {
+		name: "configmap keys and values",
+		in:   "apiVersion: v1\nkind: ConfigMap\ndata:\n  replica: \"2\"\n  anti-affinity-weight: \"101\"\n  pod-anti-affinity: sometimes\n  min-replicas: one\n",
+		want: []string{
+			"`data.min-replicas` must be an integer >= 1, got \"one\"",
+			"`data.pod-anti-affinity` must be one of preferred, required, none (any case), got \"sometimes\"",
+			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas)",
+		},
+	}, {
+		name: "configmap range errors name the key",
+		in:   "apiVersion: v1\nkind: ConfigMap\ndata:\n  anti-affinity-weight: \"101\"\n  control-plane-labels: \"node-role.kubernetes.io/master,bad key\"\n",
+		want: []string{
+			"`data.control-plane-labels` must be a label key such as node-role.kubernetes.io/control-plane, got \"bad key\"",
+			"`data.anti-affinity-weight` must be between 1 and 100, got 101",
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.in))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			got := strings.Split(err.Error(), "\n")
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			for _, e := range err.(Errors) {
+				if e.Field == "" || !strings.Contains(e.Msg, e.Field) && e.Field != "kind" {
+					t.Errorf("error %q must name its field %q", e.Msg, e.Field)
+				}
+			}
+		})
+	}
+}

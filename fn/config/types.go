@@ -1,0 +1,157 @@
+// Package config reads the function's config: a typed PlacementPolicy or a
+// flat ConfigMap, both strict, with every error naming the field, the value
+// and what is allowed.
+package config
+
+const (
+	// APIVersion and Kind identify the typed functionConfig.
+	APIVersion = "fn.csi-placement.dev/v1alpha1"
+	Kind       = "PlacementPolicy"
+)
+
+// Modes, enum values as written in the typed config.
+const (
+	Enforce = "Enforce"
+	Audit   = "Audit"
+
+	Error   = "Error"
+	Warning = "Warning"
+	Ignore  = "Ignore"
+
+	Required  = "Required"
+	Preferred = "Preferred"
+	None      = "None"
+
+	Merge   = "Merge"
+	Replace = "Replace"
+)
+
+// Policy is the PlacementPolicy. After Parse every field holds its value or
+// its default.
+type Policy struct {
+	APIVersion string         `json:"apiVersion,omitempty"`
+	Kind       string         `json:"kind,omitempty"`
+	Metadata   map[string]any `json:"metadata,omitempty"`
+	Spec       Spec           `json:"spec"`
+}
+
+// Spec is the placement policy.
+type Spec struct {
+	Mode              string          `json:"mode,omitempty"`
+	Targets           []Target        `json:"targets,omitempty"`
+	OnNoMatch         string          `json:"onNoMatch,omitempty"`
+	NodeAffinity      NodeAffinity    `json:"nodeAffinity"`
+	PodAntiAffinity   PodAntiAffinity `json:"podAntiAffinity"`
+	Tolerations       Tolerations     `json:"tolerations"`
+	Replicas          *Replicas       `json:"replicas,omitempty"`
+	ControlPlaneNodes *int            `json:"controlPlaneNodes,omitempty"`
+	ReplicaBounds     Bounds          `json:"replicaBounds"`
+}
+
+// Target selects workloads; every field that is set must match.
+type Target struct {
+	Kind      string            `json:"kind,omitempty"`
+	Name      string            `json:"name,omitempty"`
+	Namespace string            `json:"namespace,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+}
+
+// NodeAffinity is the control-plane node affinity rule.
+type NodeAffinity struct {
+	Type               string   `json:"type,omitempty"`
+	ControlPlaneLabels []string `json:"controlPlaneLabels,omitempty"`
+	Existing           string   `json:"existing,omitempty"`
+}
+
+// PodAntiAffinity is the rule that spreads replicas across topology domains.
+type PodAntiAffinity struct {
+	Type        string `json:"type,omitempty"`
+	Weight      *int   `json:"weight,omitempty"`
+	TopologyKey string `json:"topologyKey,omitempty"`
+}
+
+// Tolerations says which tolerations to add.
+type Tolerations struct {
+	ControlPlane *bool        `json:"controlPlane,omitempty"`
+	Extra        []Toleration `json:"extra,omitempty"`
+}
+
+// Toleration is a core/v1 Toleration.
+type Toleration struct {
+	Key               string `json:"key,omitempty"`
+	Operator          string `json:"operator,omitempty"`
+	Value             string `json:"value,omitempty"`
+	Effect            string `json:"effect,omitempty"`
+	TolerationSeconds *int64 `json:"tolerationSeconds,omitempty"`
+}
+
+// Bounds clamp the replica count that "auto" computes.
+type Bounds struct {
+	Min *int `json:"min,omitempty"`
+	Max *int `json:"max,omitempty"`
+}
+
+// Replicas is an integer, or "auto".
+type Replicas struct {
+	Auto  bool
+	Count int
+}
+
+func (r Replicas) String() string {
+	if r.Auto {
+		return "auto"
+	}
+	return itoa(r.Count)
+}
+
+// Defaults, from the API's documentation.
+var (
+	DefaultControlPlaneLabels = []string{
+		"node-role.kubernetes.io/control-plane",
+		"node-role.kubernetes.io/controlplane",
+		"node-role.kubernetes.io/master",
+	}
+	DefaultWeight      = 100
+	DefaultTopologyKey = "kubernetes.io/hostname"
+	DefaultMinReplicas = 1
+	DefaultMaxReplicas = 3
+)
+
+// Default returns the policy an empty config means.
+func Default() *Policy {
+	p := &Policy{APIVersion: APIVersion, Kind: Kind}
+	p.setDefaults()
+	return p
+}
+
+func (p *Policy) setDefaults() {
+	s := &p.Spec
+	def := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
+	}
+	def(&s.Mode, Enforce)
+	def(&s.OnNoMatch, Error)
+	def(&s.NodeAffinity.Type, Required)
+	def(&s.NodeAffinity.Existing, Merge)
+	def(&s.PodAntiAffinity.Type, Preferred)
+	def(&s.PodAntiAffinity.TopologyKey, DefaultTopologyKey)
+	if s.NodeAffinity.ControlPlaneLabels == nil {
+		s.NodeAffinity.ControlPlaneLabels = append([]string(nil), DefaultControlPlaneLabels...)
+	}
+	if s.PodAntiAffinity.Weight == nil {
+		s.PodAntiAffinity.Weight = ptr(DefaultWeight)
+	}
+	if s.Tolerations.ControlPlane == nil {
+		s.Tolerations.ControlPlane = ptr(true)
+	}
+	if s.ReplicaBounds.Min == nil {
+		s.ReplicaBounds.Min = ptr(DefaultMinReplicas)
+	}
+	if s.ReplicaBounds.Max == nil {
+		s.ReplicaBounds.Max = ptr(max(DefaultMaxReplicas, *s.ReplicaBounds.Min))
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
