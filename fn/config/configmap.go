@@ -48,7 +48,6 @@ func target(s *Spec) *Target {
 	return &s.Targets[0]
 }
 
-
 // cmKeys are the ConfigMap keys, in the order the README lists them.
 var cmKeys = []cmKey{
 	{"mode", "spec.mode", enumOf(func(s *Spec) *string { return &s.Mode }, Enforce, Audit)},
