@@ -1,0 +1,122 @@
+package affinity
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+)
+
+const (
+	podRule     = "pod anti-affinity"
+	antiAffPath = "spec.template.spec.affinity.podAntiAffinity"
+)
+
+// PodAnti spreads a workload's replicas over TopologyKey domains, with a
+// term that selects the workload's own pods by its own selector.
+type PodAnti struct {
+	Type        string // Preferred, Required or None
+	Weight      int
+	TopologyKey string
+}
+
+// Apply edits the workload's pod anti-affinity.
+func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
+	if f.Type == config.None {
+		return nil
+	}
+	var out []results.Finding
+	labels := w.TemplateLabels()
+	anti := yn.Lookup(w.Obj, "spec", "template", "spec", "affinity", "podAntiAffinity")
+	var reqMatch bool
+	var prefMatch *yaml.Node
+	for i, t := range yn.Items(yn.Get(anti, required)) {
+		if yn.String(yn.Get(t, "topologyKey")) != f.TopologyKey {
+			continue
+		}
+		if selectsOwn(t, labels, w.Namespace) {
+			reqMatch = true
+		} else {
+			out = append(out, strayTerm(fmt.Sprintf("%s.%s[%d]", antiAffPath, required, i)))
+		}
+	}
+	for i, t := range yn.Items(yn.Get(anti, preferred)) {
+		pt := yn.Get(t, "podAffinityTerm")
+		if yn.String(yn.Get(pt, "topologyKey")) != f.TopologyKey {
+			continue
+		}
+		if selectsOwn(pt, labels, w.Namespace) {
+			if prefMatch == nil {
+				prefMatch = t
+			}
+		} else {
+			out = append(out, strayTerm(fmt.Sprintf("%s.%s[%d].podAffinityTerm", antiAffPath, preferred, i)))
+		}
+	}
+	if reqMatch || f.Type == config.Preferred && prefMatch != nil {
+		if f.Type == config.Preferred && !reqMatch {
+			if wt := yn.Get(prefMatch, "weight"); yn.String(wt) != fmt.Sprint(f.Weight) {
+				old := yn.String(wt)
+				yn.SetScalar(prefMatch, "weight", yn.Int(f.Weight), []string{"weight", "podAffinityTerm"})
+				out = append(out, results.Finding{Rule: podRule, Severity: results.Info, Field: antiAffPath + "." + preferred,
+					Message:   fmt.Sprintf("pod anti-affinity: weight %s -> %d", old, f.Weight),
+					Violation: fmt.Sprintf("the preferred anti-affinity on %s must have weight %d", f.TopologyKey, f.Weight),
+					Current:   old, Proposed: f.Weight})
+			}
+		}
+		return out
+	}
+
+	sel := ownSelector(w)
+	if sel == nil {
+		return append(out, results.Finding{Rule: podRule, Severity: results.Error, Field: "spec.selector",
+			Message: "pod anti-affinity: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"})
+	}
+	term := yn.Map("labelSelector", sel, "topologyKey", yn.Str(f.TopologyKey))
+	podAnti := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "podAntiAffinity", yaml.MappingNode, yn.AffinityOrder)
+	field := antiAffPath + "."
+	if f.Type == config.Required {
+		list := yn.Ensure(podAnti, required, yaml.SequenceNode, yn.NodeAffinityOrder)
+		list.Content = append(list.Content, term)
+		field += required
+	} else {
+		list := yn.Ensure(podAnti, preferred, yaml.SequenceNode, yn.NodeAffinityOrder)
+		list.Content = append(list.Content, yn.Map("weight", yn.Int(f.Weight), "podAffinityTerm", term))
+		field += preferred
+	}
+	kind := map[string]string{config.Required: "required", config.Preferred: "preferred"}[f.Type]
+	return append(out, results.Finding{Rule: podRule, Severity: results.Info, Field: field,
+		Message:   fmt.Sprintf("pod anti-affinity: added a %s term on %s selecting the workload's own pods", kind, f.TopologyKey),
+		Violation: fmt.Sprintf("`%s` must have a %s term on %s that selects the workload's own pods", antiAffPath, kind, f.TopologyKey)})
+}
+
+func strayTerm(field string) results.Finding {
+	return results.Finding{Rule: podRule, Severity: results.Warning, Field: field,
+		Message: fmt.Sprintf("pod anti-affinity: the term at `%s` selects none of the workload's own pods, so it does not spread them (a hard-coded selector after a rename, or no labelSelector)", field)}
+}
+
+// ownSelector copies the workload's spec.selector (or, for the old APIs
+// that default it, the template labels) into a label selector.
+func ownSelector(w *workload.Workload) *yaml.Node {
+	if s := w.Selector(); s != nil {
+		ml, me := yn.Get(s, "matchLabels"), yn.Get(s, "matchExpressions")
+		if len(yn.StringMap(ml)) > 0 || len(yn.Items(me)) > 0 {
+			return yn.StripComments(yn.Map("matchLabels", yn.Copy(nonEmpty(ml)), "matchExpressions", yn.Copy(nonEmpty(me))))
+		}
+	}
+	if l := yn.Lookup(w.Obj, "spec", "template", "metadata", "labels"); len(yn.StringMap(l)) > 0 {
+		return yn.StripComments(yn.Map("matchLabels", yn.Copy(l)))
+	}
+	return nil
+}
+
+func nonEmpty(n *yaml.Node) *yaml.Node {
+	if n == nil || len(n.Content) == 0 {
+		return nil
+	}
+	return n
+}

@@ -1,0 +1,313 @@
+// Package cli runs the binary in its three modes: a KRM function
+// (ResourceList on stdin), a kustomize transformer plugin, and a standalone
+// command over manifest files.
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/policy"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"sigs.k8s.io/yaml"
+)
+
+// Version is stamped by the build.
+var Version = "dev"
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1 // an error result, bad config or unreadable input
+	ExitUsage = 2 // bad command line
+)
+
+// PluginEnv is set by kustomize when it runs a transformer plugin.
+const PluginEnv = "KUSTOMIZE_PLUGIN_CONFIG_STRING"
+
+const usage = `csi-placement places CSI controller workloads on control-plane nodes.
+
+Usage:
+  csi-placement                          KRM function: ResourceList on stdin, ResourceList on stdout
+  csi-placement [--config FILE] PATH...  standalone: manifests from files, directories or - (stdin),
+                                         transformed YAML stream on stdout
+  csi-placement --version | --help
+
+As a kustomize transformer plugin, kustomize runs it with the config file as
+its argument and ` + PluginEnv + ` set.
+
+Flags:
+`
+
+// IO is what a run reads and writes.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// Main runs the binary and returns its exit code.
+func Main(args []string, io IO) int {
+	if cfg, ok := pluginConfig(args, io); ok {
+		return runPlugin(cfg, io)
+	}
+	fl := flag.NewFlagSet("csi-placement", flag.ContinueOnError)
+	fl.SetOutput(io.Stderr)
+	cfgPath := fl.String("config", "", "a PlacementPolicy or ConfigMap `file` (default: the default policy)")
+	quiet := fl.Bool("quiet", false, "print only warnings and errors to stderr")
+	version := fl.Bool("version", false, "print the version")
+	fl.Usage = func() {
+		fmt.Fprint(io.Stderr, usage)
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	switch {
+	case *version:
+		fmt.Fprintln(io.Stdout, "csi-placement", Version)
+		return ExitOK
+	case fl.NArg() == 0 && *cfgPath != "":
+		fmt.Fprintln(io.Stderr, "csi-placement: --config needs at least one PATH (use - for stdin)")
+		return ExitUsage
+	case fl.NArg() == 0:
+		return runFunction(io)
+	}
+	return runStandalone(*cfgPath, fl.Args(), *quiet, io)
+}
+
+// pluginConfig returns the transformer config kustomize passes: the file
+// named by the only argument, else the environment variable's text.
+func pluginConfig(args []string, io IO) ([]byte, bool) {
+	env := io.Getenv(PluginEnv)
+	if env == "" {
+		return nil, false
+	}
+	if len(args) == 1 {
+		if b, err := os.ReadFile(args[0]); err == nil {
+			return b, true
+		}
+	}
+	return []byte(env), true
+}
+
+func runFunction(io IO) int {
+	data, err := readAll(io.Stdin)
+	if err != nil {
+		return fail(io, fmt.Errorf("reading stdin: %w", err))
+	}
+	rl, err := krmio.ParseResourceList(data)
+	if err != nil {
+		return fail(io, err)
+	}
+	if rl.Kind != "ResourceList" {
+		return fail(io, fmt.Errorf("stdin must hold a ResourceList (kind: ResourceList), got kind %q; to transform manifest files run `csi-placement PATH...` or `csi-placement -`", rl.Kind))
+	}
+	var rs []results.Result
+	fc, err := fcValue(rl.FunctionConfig)
+	if err != nil {
+		return fail(io, err)
+	}
+	p, err := config.Parse(fc)
+	if err != nil {
+		rs = configResults(err)
+	} else {
+		rs, err = policy.Run(rl.Items, p)
+		var layout *krmio.LayoutError
+		if errors.As(err, &layout) {
+			// The lexer split the list where yaml.v3 does not: read it whole.
+			if rl, err = krmio.DecodeResourceList(data); err == nil {
+				rs, err = policy.Run(rl.Items, p)
+			}
+		}
+		if err != nil {
+			return fail(io, err)
+		}
+	}
+	enc, err := results.Encode(rs)
+	if err != nil {
+		return fail(io, err)
+	}
+	if err := rl.Write(io.Stdout, enc); err != nil {
+		return fail(io, err)
+	}
+	// kustomize drops the results of a failed function, so stderr says it too.
+	return printResults(io.Stderr, rs, results.Warning)
+}
+
+func runPlugin(cfg []byte, io IO) int {
+	p, err := config.Parse(cfg)
+	if err != nil {
+		return printResults(io.Stderr, configResults(err), results.Warning)
+	}
+	data, err := readAll(io.Stdin)
+	if err != nil {
+		return fail(io, fmt.Errorf("reading stdin: %w", err))
+	}
+	return transformStreams(p, []source{{name: "-", data: data}}, false, io)
+}
+
+func runStandalone(cfgPath string, paths []string, quiet bool, io IO) int {
+	p := config.Default()
+	if cfgPath != "" {
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return fail(io, err)
+		}
+		if p, err = config.Parse(b); err != nil {
+			return printResults(io.Stderr, configResults(err), results.Warning)
+		}
+	}
+	var srcs []source
+	for _, path := range paths {
+		s, err := read(path, io.Stdin)
+		if err != nil {
+			return fail(io, err)
+		}
+		srcs = append(srcs, s...)
+	}
+	return transformStreams(p, srcs, !quiet, io)
+}
+
+type source struct {
+	name string
+	data []byte
+}
+
+func transformStreams(p *config.Policy, srcs []source, verbose bool, io IO) int {
+	var streams []*krmio.Stream
+	var items []*krmio.Item
+	for _, s := range srcs {
+		st, err := krmio.ParseStream(s.data, s.name, len(items))
+		if err != nil {
+			return fail(io, err)
+		}
+		streams = append(streams, st)
+		items = append(items, st.Items...)
+	}
+	rs, err := policy.Run(items, p)
+	if err != nil {
+		return fail(io, err)
+	}
+	var out bytes.Buffer
+	for i, st := range streams {
+		if i > 0 {
+			if out.Len() > 0 && !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+				out.WriteByte('\n')
+			}
+			if !bytes.HasPrefix(srcs[i].data, []byte("---")) {
+				out.WriteString("---\n")
+			}
+		}
+		if err := st.Write(&out); err != nil {
+			return fail(io, err)
+		}
+	}
+	if _, err := io.Stdout.Write(out.Bytes()); err != nil {
+		return fail(io, err)
+	}
+	least := results.Warning
+	if verbose {
+		least = results.Info
+	}
+	return printResults(io.Stderr, rs, least)
+}
+
+// read reads a file, every *.yaml and *.yml file under a directory, or
+// stdin for "-".
+func read(path string, stdin io.Reader) ([]source, error) {
+	if path == "-" {
+		b, err := readAll(stdin)
+		return []source{{name: "-", data: b}}, err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		b, err := os.ReadFile(path)
+		return []source{{name: path, data: b}}, err
+	}
+	var out []source
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		out = append(out, source{name: p, data: b})
+		return err
+	})
+	return out, err
+}
+
+func readAll(r io.Reader) ([]byte, error) {
+	if r == nil {
+		return nil, nil
+	}
+	return io.ReadAll(r)
+}
+
+// fcValue turns the ResourceList's functionConfig section into the config
+// document itself (as JSON, which is YAML too).
+func fcValue(section []byte) ([]byte, error) {
+	if len(section) == 0 {
+		return nil, nil
+	}
+	j, err := yaml.YAMLToJSON(section)
+	if err != nil {
+		return nil, fmt.Errorf("reading functionConfig: %w", err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(j, &m); err != nil {
+		return nil, fmt.Errorf("reading functionConfig: %w", err)
+	}
+	return m["functionConfig"], nil
+}
+
+func configResults(err error) []results.Result {
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		return []results.Result{{Severity: results.Error, Message: err.Error()}}
+	}
+	rs := make([]results.Result, len(errs))
+	for i, e := range errs {
+		rs[i] = results.Result{Severity: results.Error, Message: e.Msg, Field: &results.Field{Path: e.Field}}
+	}
+	return rs
+}
+
+// printResults writes results of at least the given severity to w, one a
+// line, and returns the exit code they call for.
+func printResults(w io.Writer, rs []results.Result, least results.Severity) int {
+	rank := map[results.Severity]int{results.Info: 0, results.Warning: 1, results.Error: 2}
+	for _, r := range rs {
+		if rank[r.Severity] >= rank[least] {
+			fmt.Fprintln(w, r.String())
+		}
+	}
+	if results.HasErrors(rs) {
+		return ExitError
+	}
+	return ExitOK
+}
+
+func fail(io IO, err error) int {
+	fmt.Fprintln(io.Stderr, "error:", strings.TrimSpace(err.Error()))
+	return ExitError
+}

@@ -1,0 +1,155 @@
+// Package detect finds the CSI controller workloads the policy applies to.
+package detect
+
+import (
+	"bytes"
+	"path"
+	"strings"
+
+	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/workload"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+)
+
+// Sidecars are the CSI controller sidecars that mark a controller workload.
+var Sidecars = []string{"csi-provisioner", "csi-attacher", "csi-resizer", "csi-snapshotter"}
+
+// LocalConfig is the annotation that marks an item as input to functions
+// rather than a resource to apply.
+const LocalConfig = "config.kubernetes.io/local-config"
+
+// Select returns the workloads the targets select (with no targets, every
+// CSI controller) in input order. Items that are not Deployments or
+// StatefulSets are never decoded; without targets, neither are workloads
+// whose text names no CSI sidecar.
+func Select(items []*krmio.Item, targets []config.Target) ([]*workload.Workload, error) {
+	var out []*workload.Workload
+	for _, it := range items {
+		if !maybeWorkload(it) || len(targets) == 0 && !mentionsSidecar(it.Raw()) {
+			continue
+		}
+		obj, err := it.Node()
+		if err != nil {
+			return nil, err
+		}
+		w := workload.New(it, obj)
+		if !isWorkload(w) || w.Annotations()[LocalConfig] == "true" {
+			continue
+		}
+		if len(targets) == 0 && IsController(w) || matchesAny(targets, w) {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// maybeWorkload judges by the kind the lexer read; an item whose kind it
+// could not read is decoded to find out.
+func maybeWorkload(it *krmio.Item) bool {
+	switch it.Kind() {
+	case "Deployment", "StatefulSet", "":
+		return true
+	}
+	return false
+}
+
+func isWorkload(w *workload.Workload) bool {
+	group, _, _ := strings.Cut(w.APIVersion, "/")
+	return (w.Kind == "Deployment" || w.Kind == "StatefulSet") && (group == "apps" || group == "extensions")
+}
+
+func mentionsSidecar(raw []byte) bool {
+	for _, s := range Sidecars {
+		if bytes.Contains(raw, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsController reports whether a container or init container of the pod
+// template is a CSI controller sidecar, by its name or by the last path
+// segment of its image without tag or digest.
+func IsController(w *workload.Workload) bool {
+	ps := yn.Lookup(w.Obj, "spec", "template", "spec")
+	for _, list := range []string{"containers", "initContainers"} {
+		for _, c := range yn.Items(yn.Get(ps, list)) {
+			if isSidecar(yn.String(yn.Get(c, "name"))) || isSidecar(imageName(yn.String(yn.Get(c, "image")))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isSidecar(name string) bool {
+	for _, s := range Sidecars {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// imageName is an image reference's last path segment without tag or
+// digest: registry:5000/sig-storage/csi-attacher:v4@sha256:... -> csi-attacher.
+func imageName(image string) string {
+	image, _, _ = strings.Cut(image, "@")
+	if i := strings.LastIndex(image, "/"); i >= 0 {
+		image = image[i+1:]
+	}
+	name, _, _ := strings.Cut(image, ":")
+	return name
+}
+
+func matchesAny(targets []config.Target, w *workload.Workload) bool {
+	for _, t := range targets {
+		if Matches(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether every field the target sets matches.
+func Matches(t config.Target, w *workload.Workload) bool {
+	if t.Kind != "" && t.Kind != w.Kind || t.Namespace != "" && t.Namespace != w.Namespace {
+		return false
+	}
+	if t.Name != "" {
+		if ok, _ := path.Match(t.Name, w.Name); !ok {
+			return false
+		}
+	}
+	if len(t.Labels) > 0 {
+		labels := yn.StringMap(yn.Lookup(w.Obj, "metadata", "labels"))
+		for k, v := range t.Labels {
+			if got, ok := labels[k]; !ok || got != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Describe says what the targets select, for the no-match message.
+func Describe(targets []config.Target) string {
+	if len(targets) == 0 {
+		return "no Deployment or StatefulSet runs a CSI controller sidecar (" + strings.Join(Sidecars, ", ") + ")"
+	}
+	var ts []string
+	for _, t := range targets {
+		var parts []string
+		for _, p := range [][2]string{{"kind", t.Kind}, {"name", t.Name}, {"namespace", t.Namespace}} {
+			if p[1] != "" {
+				parts = append(parts, p[0]+"="+p[1])
+			}
+		}
+		for k, v := range t.Labels {
+			parts = append(parts, "label "+k+"="+v)
+		}
+		ts = append(ts, "{"+strings.Join(parts, ", ")+"}")
+	}
+	return "no Deployment or StatefulSet matches the targets " + strings.Join(ts, ", ")
+}
