@@ -1,0 +1,67 @@
+// Package testutil reads and writes single workloads for the rules' table
+// tests.
+package testutil
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
+)
+
+// Workload reads one resource from YAML.
+func Workload(t *testing.T, in string) *workload.Workload {
+	t.Helper()
+	s, err := krmio.ParseStream([]byte(strings.TrimLeft(in, "\n")), "", 0)
+	if err != nil || len(s.Items) != 1 {
+		t.Fatalf("reading input: %v (%d items)", err, len(s.Items))
+	}
+	obj, err := s.Items[0].Node()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return workload.New(s.Items[0], obj)
+}
+
+// Run applies a rule to the workload in, and checks the YAML it leaves
+// (compared without leading blank lines) and the messages of its findings.
+// It applies the rule again to its own output, which must change nothing.
+func Run(t *testing.T, apply func(*workload.Workload) []results.Finding, in, want string, messages ...string) {
+	t.Helper()
+	w := Workload(t, in)
+	fs := apply(w)
+	var got []string
+	for _, f := range fs {
+		got = append(got, string(f.Severity)+": "+f.Message)
+	}
+	if strings.Join(got, "\n") != strings.Join(messages, "\n") {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(messages, "\n"))
+	}
+	out := Encode(t, w)
+	if strings.TrimLeft(want, "\n") != out {
+		t.Errorf("got:\n%s\nwant:\n%s", out, strings.TrimLeft(want, "\n"))
+	}
+	again := Workload(t, out)
+	for _, f := range apply(again) {
+		if f.Severity == results.Info {
+			t.Errorf("a second run must change nothing, got: %s", f.Message)
+		}
+	}
+	if out2 := Encode(t, again); out2 != out {
+		t.Errorf("a second run changed the output:\n%s", out2)
+	}
+}
+
+// Encode writes a workload as the function would.
+func Encode(t *testing.T, w *workload.Workload) string {
+	t.Helper()
+	w.Item.MarkChanged()
+	b, err := w.Item.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(bytes.TrimLeft(b, "\n"))
+}
