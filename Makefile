@@ -1,0 +1,44 @@
+# csi-placement. `make demo` builds the function and runs the Harvester
+# example through kustomize; `make test` runs every test.
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+KUSTOMIZE_VERSION := v5.8.2
+BIN := $(CURDIR)/bin
+KUSTOMIZE := $(BIN)/kustomize
+PLUGIN_HOME ?= $(if $(KUSTOMIZE_PLUGIN_HOME),$(KUSTOMIZE_PLUGIN_HOME),$(if $(XDG_CONFIG_HOME),$(XDG_CONFIG_HOME),$(HOME)/.config)/kustomize/plugin)
+PLUGIN_DIR := $(PLUGIN_HOME)/fn.csi-placement.dev/v1alpha1/placementpolicy
+export PATH := $(BIN):$(PATH)
+
+.PHONY: build test demo bench install-plugin kustomize fmt vet clean
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
+
+# The kustomize CLI at the pinned version, in bin/ (newer ones need a newer Go).
+kustomize: $(KUSTOMIZE)
+$(KUSTOMIZE):
+	GOBIN=$(BIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+demo: build $(KUSTOMIZE)
+	@echo "# kustomize build --enable-alpha-plugins --enable-exec examples/harvester" >&2
+	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/harvester | awk '/^---/{p=0} /^kind: Deployment/{p=1} p'
+
+test: build $(KUSTOMIZE) vet
+	go test ./...
+
+vet:
+	@test -z "$$(gofmt -l fn tests)" || { gofmt -l fn tests; echo "gofmt needed"; exit 1; }
+	go vet ./...
+
+bench:
+	go test -run '^$$' -bench . -benchtime 5x ./fn/krmio/
+	bash tests/bench/bench.sh
+
+# Installs the binary as a kustomize transformer plugin.
+install-plugin: build
+	mkdir -p $(PLUGIN_DIR)
+	cp $(BIN)/csi-placement $(PLUGIN_DIR)/PlacementPolicy
+	@echo "installed $(PLUGIN_DIR)/PlacementPolicy"
+
+clean:
+	rm -rf $(BIN)
