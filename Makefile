@@ -21,7 +21,7 @@ $(KUSTOMIZE):
 
 demo: build $(KUSTOMIZE)
 	@echo "# kustomize build --enable-alpha-plugins --enable-exec examples/harvester" >&2
-	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/harvester | awk '/^---/{p=0} /^kind: Deployment/{p=1} p'
+	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/harvester | awk 'BEGIN { RS = "---\n"; ORS = "" } /\nkind: Deployment\n/'
 
 test: build $(KUSTOMIZE) vet
 	go test ./...

@@ -3,6 +3,8 @@ package detect
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 	"path"
 	"strings"
 
@@ -146,8 +148,8 @@ func Describe(targets []config.Target) string {
 				parts = append(parts, p[0]+"="+p[1])
 			}
 		}
-		for k, v := range t.Labels {
-			parts = append(parts, "label "+k+"="+v)
+		for _, k := range slices.Sorted(maps.Keys(t.Labels)) {
+			parts = append(parts, "label "+k+"="+t.Labels[k])
 		}
 		ts = append(ts, "{"+strings.Join(parts, ", ")+"}")
 	}
