@@ -4,8 +4,8 @@ package detect
 import (
 	"bytes"
 	"maps"
-	"slices"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/csi-placement/csi-placement/fn/config"
