@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bytes"
+
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +51,16 @@ func TestFunctionMode(t *testing.T) {
 		if !strings.Contains(out, part) {
 			t.Errorf("output lacks\n%s", part)
 		}
+	}
+
+	// The KRM functions SDK reads the output, results and all.
+	rl, err := fn.ParseResourceList([]byte(out))
+	if err != nil {
+		t.Fatalf("the SDK cannot read the output: %v", err)
+	}
+	if len(rl.Items) != 4 || len(rl.Results) != 1 || rl.Results[0].Severity != fn.Info || rl.Results[0].ResourceRef.Name != "harvester-csi-driver-controllers" ||
+		rl.Results[0].File.Path != "deployment.yaml" || rl.Results[0].File.Index != 1 {
+		t.Errorf("the SDK reads %d items and results %+v", len(rl.Items), rl.Results)
 	}
 
 	// Idempotent: a second run changes no item, and says so.

@@ -13,6 +13,12 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/klog/v2"
+	sigsyaml "sigs.k8s.io/yaml"
 )
 
 // controllers are the controller workloads of the upstream manifests in
@@ -99,11 +105,92 @@ func TestRealManifests(t *testing.T) {
 				if got, want := ids(t, out), ids(t, in.String()); !slices.Equal(got, want) {
 					t.Errorf("items changed order or count:\n got %v\nwant %v", got, want)
 				}
+				checkPlacement(t, out, pname == "strict")
 				again, _, code := run(t, out, nil, append(args[:len(args)-1], "-")...)
 				if code != 0 || again != out {
 					t.Errorf("a second run must change nothing")
 				}
 			})
+		}
+	}
+}
+
+// controlPlaneTaints are the taints control-plane nodes carry across
+// distributions (see distributions.md in ../shared/reference).
+var controlPlaneTaints = []corev1.Taint{
+	{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule},
+	{Key: "node-role.kubernetes.io/control-plane", Value: "true", Effect: corev1.TaintEffectNoSchedule},
+	{Key: "node-role.kubernetes.io/controlplane", Value: "true", Effect: corev1.TaintEffectNoSchedule},
+	{Key: "node-role.kubernetes.io/master", Effect: corev1.TaintEffectNoSchedule},
+	{Key: "node-role.kubernetes.io/etcd", Value: "true", Effect: corev1.TaintEffectNoExecute},
+	{Key: "CriticalAddonsOnly", Value: "true", Effect: corev1.TaintEffectNoExecute},
+}
+
+// checkPlacement decodes every Deployment and StatefulSet of the output
+// strictly into the Kubernetes API types (so a misplaced field fails), and
+// checks the controller's placement with the API's own helpers.
+func checkPlacement(t *testing.T, out string, requiredAnti bool) {
+	t.Helper()
+	for _, doc := range strings.Split(out, "\n---") {
+		var meta struct{ Kind string }
+		if err := sigsyaml.Unmarshal([]byte(doc), &meta); err != nil || meta.Kind != "Deployment" && meta.Kind != "StatefulSet" {
+			continue
+		}
+		var spec *corev1.PodTemplateSpec
+		var selector *metav1.LabelSelector
+		if meta.Kind == "Deployment" {
+			var d appsv1.Deployment
+			if err := sigsyaml.UnmarshalStrict([]byte(doc), &d); err != nil {
+				t.Fatalf("not a valid Deployment: %v", err)
+			}
+			spec, selector = &d.Spec.Template, d.Spec.Selector
+		} else {
+			var s appsv1.StatefulSet
+			if err := sigsyaml.UnmarshalStrict([]byte(doc), &s); err != nil {
+				t.Fatalf("not a valid StatefulSet: %v", err)
+			}
+			spec, selector = &s.Spec.Template, s.Spec.Selector
+		}
+		if !slices.ContainsFunc(spec.Spec.Containers, func(c corev1.Container) bool {
+			return strings.HasSuffix(c.Name, "csi-provisioner") || strings.HasSuffix(c.Image, "csi-provisioner")
+		}) &&
+			!strings.Contains(doc, "csi-attacher") {
+			continue // not the controller
+		}
+		aff := spec.Spec.Affinity
+		if aff == nil || aff.NodeAffinity == nil || aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil {
+			t.Fatalf("the controller has no required node affinity")
+		}
+		for i, term := range aff.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+			if !slices.ContainsFunc(term.MatchExpressions, func(e corev1.NodeSelectorRequirement) bool {
+				return strings.HasPrefix(e.Key, "node-role.kubernetes.io/") && (e.Operator == corev1.NodeSelectorOpExists || e.Operator == corev1.NodeSelectorOpIn)
+			}) {
+				t.Errorf("node selector term %d does not require a control-plane label: %+v", i, term)
+			}
+		}
+		for _, taint := range controlPlaneTaints {
+			if !slices.ContainsFunc(spec.Spec.Tolerations, func(tol corev1.Toleration) bool { return tol.ToleratesTaint(klog.Background(), &taint, false) }) {
+				t.Errorf("the controller does not tolerate %s", taint.ToString())
+			}
+		}
+		sel, err := metav1.LabelSelectorAsSelector(selector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anti := aff.PodAntiAffinity
+		spreads := false
+		if anti != nil {
+			for _, term := range anti.RequiredDuringSchedulingIgnoredDuringExecution {
+				s, _ := metav1.LabelSelectorAsSelector(term.LabelSelector)
+				spreads = spreads || term.TopologyKey == "kubernetes.io/hostname" && term.LabelSelector != nil && s.Matches(labels.Set(spec.Labels))
+			}
+			for _, w := range anti.PreferredDuringSchedulingIgnoredDuringExecution {
+				s, _ := metav1.LabelSelectorAsSelector(w.PodAffinityTerm.LabelSelector)
+				spreads = spreads || !requiredAnti && w.PodAffinityTerm.TopologyKey == "kubernetes.io/hostname" && w.PodAffinityTerm.LabelSelector != nil && s.Matches(labels.Set(spec.Labels))
+			}
+		}
+		if !spreads || !sel.Matches(labels.Set(spec.Labels)) {
+			t.Errorf("the controller's pods are not spread by an anti-affinity that selects them")
 		}
 	}
 }

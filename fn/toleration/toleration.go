@@ -84,6 +84,8 @@ func covered(have []config.Toleration, want config.Toleration) bool {
 func covers(h, w config.Toleration) bool {
 	hExists, wExists := h.Operator == "Exists", w.Operator == "Exists"
 	switch {
+	case !hExists && h.Operator != "Equal":
+		return false // Lt, Gt: numeric ranges, never relied on here
 	case h.Key == "" && hExists:
 	case h.Key != w.Key:
 		return false
