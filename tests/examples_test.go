@@ -1,11 +1,14 @@
-// Package tests runs the examples end to end through the real tools and
-// compares their output with the golden files in each example's folder.
+// Package tests runs the examples end to end through the real tools
+// (kustomize, kubectl kustomize, kpt) and compares their output with the
+// golden files in each example's folder. `go test ./tests -update`
+// rewrites the golden files; read the diff before committing it.
 package tests
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,27 +18,32 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files from the kustomize CLI's output")
+var update = flag.Bool("update", false, "rewrite the golden files from the tools' output")
 
 var (
 	repo   string // the repository's root
-	binary string // bin/csi-placement, built fresh for the tests
+	binDir string // bin/, with csi-placement built fresh for the tests
+	binary string
 )
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	wd, _ := os.Getwd()
 	repo = filepath.Dir(wd)
-	binary = filepath.Join(repo, "bin", "csi-placement")
-	build := exec.Command("go", "build", "-o", binary, "./fn")
+	binDir = filepath.Join(repo, "bin")
+	binary = filepath.Join(binDir, "csi-placement")
+	build := exec.Command("go", "build", "-trimpath", "-o", binary, "./fn")
 	build.Dir, build.Stdout, build.Stderr = repo, os.Stdout, os.Stderr
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the function:", err)
 		os.Exit(1)
 	}
+	// kpt finds the function by name (exec: csi-placement).
+	os.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	os.Exit(m.Run())
 }
 
@@ -43,9 +51,6 @@ func TestMain(m *testing.M) {
 // it is missing, except under CI, where it fails.
 func tool(t *testing.T, name, install string) string {
 	t.Helper()
-	if p := filepath.Join(repo, "bin", name); isExec(p) {
-		return p
-	}
 	if p, err := exec.LookPath(name); err == nil {
 		return p
 	}
@@ -56,52 +61,117 @@ func tool(t *testing.T, name, install string) string {
 	return ""
 }
 
-func isExec(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode()&0o111 != 0
+const installKustomize = "make kustomize (go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2)"
+
+// example is a folder under examples/ with golden output.
+type example struct {
+	dir, name string
+	// plugin: a kustomization whose transformer is the plugin, found by
+	// apiVersion and kind, rather than a KRM function.
+	plugin bool
+	// kpt: a kpt package, rendered (Kptfile pipeline) or evaluated (when
+	// .expected/eval.args holds `kpt fn eval` arguments).
+	kpt bool
+	// fails: the run must fail with expected.stderr.
+	fails bool
 }
 
-// kustomizations lists the examples that are kustomizations with a golden
-// expected.yaml.
-func kustomizations(t *testing.T) []string {
-	dirs, _ := filepath.Glob(filepath.Join(repo, "examples", "*", "kustomization.yaml"))
-	var out []string
-	for _, k := range dirs {
-		d := filepath.Dir(k)
-		if _, err := os.Stat(filepath.Join(d, "expected.yaml")); err == nil {
-			out = append(out, d)
+func examples(t *testing.T) []example {
+	t.Helper()
+	var out []example
+	root := filepath.Join(repo, "examples")
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
 		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no kustomization examples found")
+		name, _ := filepath.Rel(root, p)
+		e := example{dir: p, name: name}
+		switch {
+		case exists(filepath.Join(p, "Kptfile")):
+			e.kpt = true
+		case exists(filepath.Join(p, "kustomization.yaml")) && (exists(filepath.Join(p, "expected.yaml")) || exists(filepath.Join(p, "expected.stderr"))):
+			e.fails = exists(filepath.Join(p, "expected.stderr"))
+			e.plugin = !bytes.Contains(read(t, filepath.Join(p, transformer(t, p))), []byte("config.kubernetes.io/function"))
+		default:
+			return nil
+		}
+		out = append(out, e)
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("no examples found: %v", err)
 	}
 	return out
 }
 
+// kustomization is the part of a kustomization.yaml the tests read.
+type kustomization struct {
+	Resources    []string `json:"resources"`
+	Transformers []string `json:"transformers"`
+}
+
+func readKustomization(t *testing.T, dir string) kustomization {
+	t.Helper()
+	var k kustomization
+	if err := yaml.Unmarshal(read(t, filepath.Join(dir, "kustomization.yaml")), &k); err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// transformer is the file of the example's (only) transformer.
+func transformer(t *testing.T, dir string) string {
+	k := readKustomization(t, dir)
+	if len(k.Transformers) != 1 {
+		t.Fatalf("%s: want one transformer, got %v", dir, k.Transformers)
+	}
+	return k.Transformers[0]
+}
+
 func TestKustomizeCLI(t *testing.T) {
-	kustomize := tool(t, "kustomize", "make kustomize (go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.2)")
-	for _, dir := range kustomizations(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			cmd := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	kustomize := tool(t, "kustomize", installKustomize)
+	for _, e := range examples(t) {
+		if e.kpt || e.plugin {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			cmd := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", e.dir)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
+			if e.fails {
+				if code := exitCode(err); code != 1 {
+					t.Fatalf("kustomize must fail with exit 1, got %v\n%s", err, stderr.String())
+				}
+				golden(t, filepath.Join(e.dir, "expected.stderr"), stderr.Bytes())
+				return
+			}
 			if err != nil {
 				t.Fatalf("kustomize build: %v\n%s", err, stderr.String())
 			}
-			golden(t, filepath.Join(dir, "expected.yaml"), out)
+			golden(t, filepath.Join(e.dir, "expected.yaml"), out)
 		})
 	}
 }
 
+// TestKrusty runs the same kustomizations in-process with kustomize's API.
 func TestKrusty(t *testing.T) {
-	for _, dir := range kustomizations(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, e := range examples(t) {
+		if e.kpt || e.plugin {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
 			opts := krusty.MakeDefaultOptions()
 			opts.PluginConfig = types.EnabledPluginConfig(types.BploLoadFromFileSys)
 			opts.PluginConfig.FnpLoadingOptions.EnableExec = true
 			opts.Reorder = krusty.ReorderOptionLegacy // what the CLI does by default
-			m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), dir)
+			m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), e.dir)
+			if e.fails {
+				if err == nil {
+					t.Fatal("the build must fail")
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,20 +179,23 @@ func TestKrusty(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compare(t, filepath.Join(dir, "expected.yaml"), out)
+			compare(t, filepath.Join(e.dir, "expected.yaml"), out)
 		})
 	}
 }
 
-// TestExamplesIdempotent runs the function on each example's own output,
-// with the example's config and local-config inputs: nothing may change.
-func TestExamplesIdempotent(t *testing.T) {
-	for _, dir := range kustomizations(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			args := []string{"--quiet", "--config", filepath.Join(dir, "placement.yaml"), filepath.Join(dir, "expected.yaml")}
-			if _, err := os.Stat(filepath.Join(dir, "nodes.yaml")); err == nil {
-				args = append(args, filepath.Join(dir, "nodes.yaml"))
-			}
+// TestKustomizeExamplesIdempotent runs the function on each kustomization
+// example's own output, with its config and the local-config items of its
+// inputs (the Node inventory, which kustomize does not output): nothing may
+// change.
+func TestKustomizeExamplesIdempotent(t *testing.T) {
+	for _, e := range examples(t) {
+		if e.kpt || e.fails {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			args := []string{"--quiet", "--config", filepath.Join(e.dir, transformer(t, e.dir)), filepath.Join(e.dir, "expected.yaml")}
+			args = append(args, localConfig(t, e.dir)...)
 			cmd := exec.Command(binary, args...)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
@@ -130,12 +203,51 @@ func TestExamplesIdempotent(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, stderr.String())
 			}
-			want, _ := os.ReadFile(filepath.Join(dir, "expected.yaml"))
-			if !bytes.HasPrefix(out, want) {
-				t.Errorf("a second run changed the output:\n%s", out)
+			if want := read(t, filepath.Join(e.dir, "expected.yaml")); !bytes.HasPrefix(out, want) {
+				t.Errorf("a second run changed the output:\n%s", diff(string(want), string(out)))
 			}
 		})
 	}
+}
+
+// localConfig lists the input files of a kustomization, followed through
+// the folders it includes, that hold local-config items.
+func localConfig(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, r := range readKustomization(t, dir).Resources {
+		p := filepath.Join(dir, r)
+		if exists(filepath.Join(p, "kustomization.yaml")) {
+			out = append(out, localConfig(t, p)...)
+		} else if bytes.Contains(read(t, p), []byte("config.kubernetes.io/local-config")) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err == nil {
+		return 0
+	}
+	return -1
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func read(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func golden(t *testing.T, path string, got []byte) {
@@ -151,16 +263,13 @@ func golden(t *testing.T, path string, got []byte) {
 
 func compare(t *testing.T, path string, got []byte) {
 	t.Helper()
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := read(t, path)
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (go test ./tests -update rewrites it; read the diff):\n%s", path, diff(string(want), string(got)))
 	}
 }
 
-// diff shows the first differing lines.
+// diff shows the first differing line, with a little context.
 func diff(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < len(w) || i < len(g); i++ {

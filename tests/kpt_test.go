@@ -1,0 +1,104 @@
+package tests
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestKpt renders (Kptfile pipeline) or evaluates (.expected/eval.args)
+// each kpt example on a copy: the files the function changes must equal
+// .expected/<file>, every other file must be unchanged, and kpt's results
+// must equal .expected/results.yaml. A second run on the output must change
+// nothing.
+func TestKpt(t *testing.T) {
+	kpt := tool(t, "kpt", "kpt 1.0 comes with the machine image (package google-cloud-cli-kpt)")
+	for _, e := range examples(t) {
+		if !e.kpt {
+			continue
+		}
+		t.Run(e.name, func(t *testing.T) {
+			expected := filepath.Join(e.dir, ".expected")
+			pkg := filepath.Join(t.TempDir(), filepath.Base(e.dir))
+			copyPackage(t, e.dir, pkg)
+			run := func(resultsDir string) {
+				t.Helper()
+				args := []string{"fn", "render", "--allow-exec", "--results-dir", resultsDir, pkg}
+				if exists(filepath.Join(expected, "eval.args")) {
+					args = append([]string{"fn", "eval", pkg, "--results-dir", resultsDir, "--exec", "csi-placement", "--"},
+						strings.Fields(string(read(t, filepath.Join(expected, "eval.args"))))...)
+				}
+				cmd := exec.Command(kpt, args...)
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("kpt %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+			results := t.TempDir()
+			run(results)
+			golden(t, filepath.Join(expected, "results.yaml"), read(t, filepath.Join(results, "results.yaml")))
+			walkPackage(t, pkg, func(rel string, got []byte) {
+				if want := filepath.Join(expected, rel); exists(want) || *update && !bytes.Equal(got, read(t, filepath.Join(e.dir, rel))) {
+					golden(t, want, got)
+				} else {
+					compare(t, filepath.Join(e.dir, rel), got)
+				}
+			})
+
+			// Idempotent: the output rendered again stays as it is.
+			before := map[string][]byte{}
+			walkPackage(t, pkg, func(rel string, got []byte) { before[rel] = got })
+			again := t.TempDir()
+			run(again)
+			walkPackage(t, pkg, func(rel string, got []byte) {
+				if !bytes.Equal(before[rel], got) {
+					t.Errorf("a second run changed %s:\n%s", rel, diff(string(before[rel]), string(got)))
+				}
+			})
+			if r := read(t, filepath.Join(again, "results.yaml")); !bytes.Contains(r, []byte("already follows the policy; nothing changed")) {
+				t.Errorf("a second run must say nothing changed:\n%s", r)
+			}
+		})
+	}
+}
+
+// copyPackage copies a package without its .expected folder.
+func copyPackage(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			if d.Name() == ".expected" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		return os.WriteFile(filepath.Join(to, rel), read(t, p), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// walkPackage calls f with each file of a package, by relative path.
+func walkPackage(t *testing.T, pkg string, f func(rel string, data []byte)) {
+	t.Helper()
+	err := filepath.WalkDir(pkg, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(pkg, p)
+		f(rel, read(t, p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
