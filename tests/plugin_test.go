@@ -28,6 +28,10 @@ func TestTransformerPlugin(t *testing.T) {
 			continue
 		}
 		found = true
+		// The plugin is the same function: its output is the KRM function's.
+		if krm := filepath.Join(repo, "examples", "harvester", "expected.yaml"); !bytes.Equal(read(t, krm), read(t, filepath.Join(e.dir, "expected.yaml"))) {
+			t.Errorf("%s/expected.yaml must equal %s", e.name, krm)
+		}
 		for name, args := range tools {
 			t.Run(e.name+"/"+name, func(t *testing.T) {
 				cmd := exec.Command(args[0], append(args[1:], e.dir)...)
