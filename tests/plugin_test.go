@@ -29,7 +29,7 @@ func TestTransformerPlugin(t *testing.T) {
 		}
 		found = true
 		// The plugin is the same function: its output is the KRM function's.
-		if krm := filepath.Join(repo, "examples", "harvester", "expected.yaml"); !bytes.Equal(read(t, krm), read(t, filepath.Join(e.dir, "expected.yaml"))) {
+		if krm := filepath.Join(repo, "examples", "harvester", "expected.yaml"); e.name == "kustomize-plugin" && !bytes.Equal(read(t, krm), read(t, filepath.Join(e.dir, "expected.yaml"))) {
 			t.Errorf("%s/expected.yaml must equal %s", e.name, krm)
 		}
 		for name, args := range tools {
