@@ -9,7 +9,10 @@ PLUGIN_HOME ?= $(if $(KUSTOMIZE_PLUGIN_HOME),$(KUSTOMIZE_PLUGIN_HOME),$(if $(XDG
 PLUGIN_DIR := $(PLUGIN_HOME)/fn.csi-placement.dev/v1alpha1/placementpolicy
 export PATH := $(BIN):$(PATH)
 
-.PHONY: build test demo bench install-plugin kustomize fmt vet clean
+IMAGE ?= localhost/csi-placement:$(VERSION)
+BUILDAH_FLAGS ?= --isolation chroot --storage-driver vfs
+
+.PHONY: build test demo bench install-plugin kustomize fmt vet clean image image-test
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
@@ -33,6 +36,21 @@ vet:
 bench:
 	go test -run '^$$' -bench . -benchtime 5x ./fn/krmio/
 	bash tests/bench/bench.sh
+
+# The image: from source with docker when an engine answers, else the
+# prebuilt target (bin/csi-placement) with buildah, which pulls nothing.
+image: build
+	@if docker info >/dev/null 2>&1; then \
+	  docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) . ; \
+	else \
+	  buildah bud $(BUILDAH_FLAGS) --target prebuilt --build-arg VERSION=$(VERSION) -t $(IMAGE) . ; \
+	fi
+
+# The container tier: builds its own image in a private store and runs the
+# examples through it with podman (kpt --image, Kptfile image:, kustomize
+# container:). Needs buildah, podman and runc.
+image-test: $(KUSTOMIZE)
+	go test -tags container -count 1 -run TestContainer -v ./tests
 
 # Installs the binary as a kustomize transformer plugin.
 install-plugin: build
