@@ -64,6 +64,51 @@ spec:
 	}
 }
 
+func TestParseHAFields(t *testing.T) {
+	p, err := Parse([]byte(`apiVersion: fn.csi-placement.dev/v1alpha1
+kind: PlacementPolicy
+spec:
+  nodePlugin: {tolerateControlPlane: true}
+  sidecars: {leaderElection: Add}
+  podDisruptionBudget: {minAvailable: 50%}
+  priorityClassName: system-cluster-critical
+  topologySpread: {maxSkew: 2}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Spec
+	if !*s.NodePlugin.TolerateControlPlane || s.Sidecars.LeaderElection != Add || s.PodDisruptionBudget.MinAvailable.String() != "50%" ||
+		s.PodDisruptionBudget.MaxUnavailable != nil || s.PriorityClassName != "system-cluster-critical" ||
+		s.TopologySpread.TopologyKey != "topology.kubernetes.io/zone" || *s.TopologySpread.MaxSkew != 2 || s.TopologySpread.WhenUnsatisfiable != ScheduleAnyway {
+		t.Errorf("got %+v", s)
+	}
+	d := Default().Spec
+	if *d.NodePlugin.TolerateControlPlane || d.Sidecars.LeaderElection != Check || d.PodDisruptionBudget != nil || d.PriorityClassName != "" || d.TopologySpread != nil {
+		t.Errorf("the HA fields must be off by default: %+v", d)
+	}
+
+	p, err = Parse([]byte(`apiVersion: v1
+kind: ConfigMap
+data:
+  node-plugin-tolerations: "TRUE"
+  sidecar-leader-election: add
+  pdb-max-unavailable: "1"
+  priority-class-name: system-node-critical
+  topology-spread-key: kubernetes.io/hostname
+  topology-spread-when-unsatisfiable: donotschedule
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = p.Spec
+	if !*s.NodePlugin.TolerateControlPlane || s.Sidecars.LeaderElection != Add || s.PodDisruptionBudget.MaxUnavailable.String() != "1" ||
+		s.PriorityClassName != "system-node-critical" || s.TopologySpread.TopologyKey != "kubernetes.io/hostname" ||
+		*s.TopologySpread.MaxSkew != 1 || s.TopologySpread.WhenUnsatisfiable != DoNotSchedule {
+		t.Errorf("got %+v", s)
+	}
+}
+
 func TestParseConfigMap(t *testing.T) {
 	p, err := Parse([]byte(`apiVersion: v1
 kind: ConfigMap
@@ -98,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		name: "typo and out of range",
 		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n  nodeAfinity: {type: Required}\n",
 		want: []string{
-			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds)",
+			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread)",
 			"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0",
 		},
 	}, {
@@ -144,6 +189,27 @@ func TestParseErrors(t *testing.T) {
 			"`spec.replicaBounds.max` must be >= min (3), got 2",
 		},
 	}, {
+		name: "HA fields",
+		in: typed + `spec:
+  sidecars: {leaderElection: add}
+  podDisruptionBudget: {maxUnavailable: 1, minAvailable: "150%"}
+  topologySpread: {maxSkew: 0, whenUnsatisfiable: Never, topologyKey: "a b"}
+  priorityClassName: System_Critical
+`,
+		want: []string{
+			"`spec.podDisruptionBudget.minAvailable` must be an integer >= 0 or a percentage such as \"50%\", got \"150%\"",
+			"`spec.sidecars.leaderElection` must be one of Check, Add, Ignore, got \"add\"",
+			"`spec.podDisruptionBudget` must set exactly one of maxUnavailable and minAvailable",
+			"`spec.topologySpread.topologyKey` must be a label key such as topology.kubernetes.io/zone, got \"a b\"",
+			"`spec.topologySpread.maxSkew` must be >= 1, got 0",
+			"`spec.topologySpread.whenUnsatisfiable` must be one of ScheduleAnyway, DoNotSchedule, got \"Never\"",
+			"`spec.priorityClassName` must be a PriorityClass name such as system-cluster-critical, got \"System_Critical\"",
+		},
+	}, {
+		name: "a PDB needs one of its two fields",
+		in:   typed + "spec:\n  podDisruptionBudget: {}\n",
+		want: []string{"`spec.podDisruptionBudget` must set exactly one of maxUnavailable and minAvailable"},
+	}, {
 		name: "empty label list",
 		in:   typed + "spec:\n  nodeAffinity: {controlPlaneLabels: []}\n",
 		want: []string{"`spec.nodeAffinity.controlPlaneLabels` must not be empty: leave it out for the defaults (node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane, node-role.kubernetes.io/master)"},
@@ -161,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 		want: []string{
 			"`data.min-replicas` must be an integer >= 1, got \"one\"",
 			"`data.pod-anti-affinity` must be one of preferred, required, none (any case), got \"sometimes\"",
-			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas)",
+			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
 		},
 	}, {
 		name: "configmap range errors name the key",

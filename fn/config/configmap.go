@@ -69,14 +69,7 @@ var cmKeys = []cmKey{
 	{"pod-anti-affinity", "spec.podAntiAffinity.type", enumOf(func(s *Spec) *string { return &s.PodAntiAffinity.Type }, Preferred, Required, None)},
 	{"anti-affinity-weight", "spec.podAntiAffinity.weight", integer(func(s *Spec) **int { return &s.PodAntiAffinity.Weight }, "an integer between 1 and 100")},
 	{"topology-key", "spec.podAntiAffinity.topologyKey", str(func(s *Spec) *string { return &s.PodAntiAffinity.TopologyKey })},
-	{"control-plane-tolerations", "spec.tolerations.controlPlane", func(s *Spec, v string) error {
-		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
-		if err != nil {
-			return fmt.Errorf("must be true or false, got %q", v)
-		}
-		s.Tolerations.ControlPlane = &b
-		return nil
-	}},
+	{"control-plane-tolerations", "spec.tolerations.controlPlane", boolean(func(s *Spec) **bool { return &s.Tolerations.ControlPlane })},
 	{"replicas", "spec.replicas", func(s *Spec, v string) error {
 		if strings.EqualFold(strings.TrimSpace(v), "auto") {
 			s.Replicas = &Replicas{Auto: true}
@@ -92,6 +85,50 @@ var cmKeys = []cmKey{
 	{"control-plane-nodes", "spec.controlPlaneNodes", integer(func(s *Spec) **int { return &s.ControlPlaneNodes }, "an integer >= 0")},
 	{"min-replicas", "spec.replicaBounds.min", integer(func(s *Spec) **int { return &s.ReplicaBounds.Min }, "an integer >= 1")},
 	{"max-replicas", "spec.replicaBounds.max", integer(func(s *Spec) **int { return &s.ReplicaBounds.Max }, "an integer >= 1")},
+	{"node-plugin-tolerations", "spec.nodePlugin.tolerateControlPlane", boolean(func(s *Spec) **bool { return &s.NodePlugin.TolerateControlPlane })},
+	{"sidecar-leader-election", "spec.sidecars.leaderElection", enumOf(func(s *Spec) *string { return &s.Sidecars.LeaderElection }, Check, Add, Ignore)},
+	{"pdb-max-unavailable", "spec.podDisruptionBudget", intOrPercent(func(p *PodDisruptionBudget) **IntOrPercent { return &p.MaxUnavailable })},
+	{"pdb-min-available", "spec.podDisruptionBudget", intOrPercent(func(p *PodDisruptionBudget) **IntOrPercent { return &p.MinAvailable })},
+	{"priority-class-name", "spec.priorityClassName", str(func(s *Spec) *string { return &s.PriorityClassName })},
+	{"topology-spread-key", "spec.topologySpread.topologyKey", str(func(s *Spec) *string { return &spread(s).TopologyKey })},
+	{"topology-spread-max-skew", "spec.topologySpread.maxSkew", integer(func(s *Spec) **int { return &spread(s).MaxSkew }, "an integer >= 1")},
+	{"topology-spread-when-unsatisfiable", "spec.topologySpread.whenUnsatisfiable", enumOf(func(s *Spec) *string { return &spread(s).WhenUnsatisfiable }, ScheduleAnyway, DoNotSchedule)},
+}
+
+func spread(s *Spec) *TopologySpread {
+	if s.TopologySpread == nil {
+		s.TopologySpread = &TopologySpread{}
+	}
+	return s.TopologySpread
+}
+
+func boolean(f func(*Spec) **bool) func(*Spec, string) error {
+	return func(s *Spec, v string) error {
+		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
+		if err != nil {
+			return fmt.Errorf("must be true or false, got %q", v)
+		}
+		*f(s) = &b
+		return nil
+	}
+}
+
+func intOrPercent(f func(*PodDisruptionBudget) **IntOrPercent) func(*Spec, string) error {
+	return func(s *Spec, v string) error {
+		var x any = strings.TrimSpace(v)
+		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+			x = float64(n)
+		}
+		got, err := parseIntOrPercent(x)
+		if err != nil {
+			return err
+		}
+		if s.PodDisruptionBudget == nil {
+			s.PodDisruptionBudget = &PodDisruptionBudget{}
+		}
+		*f(s.PodDisruptionBudget) = &got
+		return nil
+	}
 }
 
 // parseConfigMap reads the flat form that `kpt fn eval -- key=value` makes.

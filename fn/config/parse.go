@@ -102,8 +102,14 @@ func checkFields(v any, t reflect.Type, path string, errs *Errors) {
 	if v == nil {
 		return // null means unset
 	}
-	if t == reflect.TypeOf(Replicas{}) {
+	switch t {
+	case reflect.TypeOf(Replicas{}):
 		if _, err := parseReplicas(v); err != nil {
+			*errs = append(*errs, fieldErr(path, "%s", err))
+		}
+		return
+	case reflect.TypeOf(IntOrPercent{}):
+		if _, err := parseIntOrPercent(v); err != nil {
 			*errs = append(*errs, fieldErr(path, "%s", err))
 		}
 		return
@@ -211,6 +217,33 @@ func parseReplicas(v any) (Replicas, error) {
 		}
 	}
 	return Replicas{}, fmt.Errorf("must be an integer >= 0 or \"auto\", got %s", describe(v))
+}
+
+func parseIntOrPercent(v any) (IntOrPercent, error) {
+	switch v := v.(type) {
+	case float64:
+		if v == math.Trunc(v) && v >= 0 && v <= math.MaxInt32 {
+			return IntOrPercent{Value: int(v)}, nil
+		}
+	case string:
+		if n, ok := strings.CutSuffix(v, "%"); ok {
+			if p, err := strconv.Atoi(n); err == nil && p >= 0 && p <= 100 {
+				return IntOrPercent{Value: p, Percent: true}, nil
+			}
+		}
+	}
+	return IntOrPercent{}, fmt.Errorf("must be an integer >= 0 or a percentage such as \"50%%\", got %s", describe(v))
+}
+
+// UnmarshalJSON reads an integer or a percentage; a bad value is left for
+// checkFields to report, as with Replicas.
+func (v *IntOrPercent) UnmarshalJSON(b []byte) error {
+	var x any
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	*v, _ = parseIntOrPercent(x)
+	return nil
 }
 
 // UnmarshalJSON reads an integer or "auto". A bad value is left unset

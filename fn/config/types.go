@@ -24,6 +24,12 @@ const (
 
 	Merge   = "Merge"
 	Replace = "Replace"
+
+	Check = "Check"
+	Add   = "Add"
+
+	ScheduleAnyway = "ScheduleAnyway"
+	DoNotSchedule  = "DoNotSchedule"
 )
 
 // Policy is the PlacementPolicy. After Parse every field holds its value or
@@ -46,6 +52,53 @@ type Spec struct {
 	Replicas          *Replicas       `json:"replicas,omitempty"`
 	ControlPlaneNodes *int            `json:"controlPlaneNodes,omitempty"`
 	ReplicaBounds     Bounds          `json:"replicaBounds"`
+
+	NodePlugin          NodePlugin           `json:"nodePlugin"`
+	Sidecars            Sidecars             `json:"sidecars"`
+	PodDisruptionBudget *PodDisruptionBudget `json:"podDisruptionBudget,omitempty"`
+	PriorityClassName   string               `json:"priorityClassName,omitempty"`
+	TopologySpread      *TopologySpread      `json:"topologySpread,omitempty"`
+}
+
+// NodePlugin is the policy for the node plugin DaemonSet a controller
+// depends on.
+type NodePlugin struct {
+	// TolerateControlPlane adds the control-plane tolerations to it.
+	TolerateControlPlane *bool `json:"tolerateControlPlane,omitempty"`
+}
+
+// Sidecars is the policy for the CSI sidecars of a controller.
+type Sidecars struct {
+	// LeaderElection: Check (default) reports sidecars that run without
+	// leader election beside other replicas; Add adds the flag; Ignore.
+	LeaderElection string `json:"leaderElection,omitempty"`
+}
+
+// PodDisruptionBudget asks for a policy/v1 PodDisruptionBudget; one of
+// the two is set.
+type PodDisruptionBudget struct {
+	MaxUnavailable *IntOrPercent `json:"maxUnavailable,omitempty"`
+	MinAvailable   *IntOrPercent `json:"minAvailable,omitempty"`
+}
+
+// TopologySpread asks for a topologySpreadConstraint.
+type TopologySpread struct {
+	TopologyKey       string `json:"topologyKey,omitempty"`
+	MaxSkew           *int   `json:"maxSkew,omitempty"`
+	WhenUnsatisfiable string `json:"whenUnsatisfiable,omitempty"`
+}
+
+// IntOrPercent is an integer >= 0 or a percentage such as "50%".
+type IntOrPercent struct {
+	Value   int
+	Percent bool
+}
+
+func (v IntOrPercent) String() string {
+	if v.Percent {
+		return itoa(v.Value) + "%"
+	}
+	return itoa(v.Value)
 }
 
 // Target selects workloads; every field that is set must match.
@@ -145,6 +198,17 @@ func (p *Policy) setDefaults() {
 	}
 	if s.Tolerations.ControlPlane == nil {
 		s.Tolerations.ControlPlane = ptr(true)
+	}
+	def(&s.Sidecars.LeaderElection, Check)
+	if s.NodePlugin.TolerateControlPlane == nil {
+		s.NodePlugin.TolerateControlPlane = ptr(false)
+	}
+	if ts := s.TopologySpread; ts != nil {
+		def(&ts.TopologyKey, "topology.kubernetes.io/zone")
+		def(&ts.WhenUnsatisfiable, ScheduleAnyway)
+		if ts.MaxSkew == nil {
+			ts.MaxSkew = ptr(1)
+		}
 	}
 	if s.ReplicaBounds.Min == nil {
 		s.ReplicaBounds.Min = ptr(DefaultMinReplicas)

@@ -86,6 +86,22 @@ func (p *Policy) validate(name namer) Errors {
 			add(at+".tolerationSeconds", "must be set only with effect NoExecute, got effect %q", t.Effect)
 		}
 	}
+	oneOf("spec.sidecars.leaderElection", s.Sidecars.LeaderElection, Check, Add, Ignore)
+	if pdb := s.PodDisruptionBudget; pdb != nil && (pdb.MaxUnavailable == nil) == (pdb.MinAvailable == nil) {
+		add("spec.podDisruptionBudget", "must set exactly one of maxUnavailable and minAvailable")
+	}
+	if ts := s.TopologySpread; ts != nil {
+		if ts.TopologyKey != "" && !isLabelKey(ts.TopologyKey) {
+			add("spec.topologySpread.topologyKey", "must be a label key such as topology.kubernetes.io/zone, got %q", ts.TopologyKey)
+		}
+		if ts.MaxSkew != nil && *ts.MaxSkew < 1 {
+			add("spec.topologySpread.maxSkew", "must be >= 1, got %d", *ts.MaxSkew)
+		}
+		oneOf("spec.topologySpread.whenUnsatisfiable", ts.WhenUnsatisfiable, ScheduleAnyway, DoNotSchedule)
+	}
+	if n := s.PriorityClassName; n != "" && !labelPrefix.MatchString(n) {
+		add("spec.priorityClassName", "must be a PriorityClass name such as system-cluster-critical, got %q", n)
+	}
 	if n := s.ControlPlaneNodes; n != nil && *n < 0 {
 		add("spec.controlPlaneNodes", "must be >= 0, got %d", *n)
 	}

@@ -1,0 +1,169 @@
+// Package schedule proves a placement on the cluster's nodes: which nodes
+// a workload's pods can be scheduled on, by the scheduler's own predicates
+// from k8s.io/component-helpers (required node affinity and nodeSelector;
+// NoSchedule and NoExecute taints against tolerations), and why each other
+// node is rejected. The results and `csi-placement explain` both read it.
+package schedule
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/klog/v2"
+
+	"github.com/csi-placement/csi-placement/fn/krmio"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+)
+
+// Inventory reads the Node objects among items, and those inside v1 Lists
+// (what `kubectl get nodes -o yaml` prints). Only such items are decoded.
+func Inventory(items []*krmio.Item) ([]*corev1.Node, error) {
+	var nodes []*corev1.Node
+	for _, it := range items {
+		if it.APIVersion() != "v1" || it.Kind() != "Node" && it.Kind() != "List" {
+			continue
+		}
+		obj, err := it.Node()
+		if err != nil {
+			return nil, err
+		}
+		objs := []*yaml.Node{obj}
+		if it.Kind() == "List" {
+			objs = yn.Items(yn.Get(obj, "items"))
+		}
+		for _, o := range objs {
+			if yn.String(yn.Get(o, "kind")) != "Node" {
+				continue
+			}
+			var n corev1.Node
+			if err := Decode(o, &n); err != nil {
+				return nil, fmt.Errorf("item %d: Node %q: %w", it.Index, yn.String(yn.Lookup(o, "metadata", "name")), err)
+			}
+			nodes = append(nodes, &n)
+		}
+	}
+	return nodes, nil
+}
+
+// Decode converts a yaml.v3 node into an API type, through JSON as the API
+// machinery does.
+func Decode(n *yaml.Node, out any) error {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// Verdict is one node's answer for one pod spec.
+type Verdict struct {
+	Node string
+	OK   bool
+	// Reason says why the pods cannot run there: the first predicate that
+	// fails, node affinity before taints.
+	Reason string
+}
+
+// Check runs the predicates for a pod spec on every node, in order.
+func Check(spec *corev1.PodSpec, nodes []*corev1.Node) []Verdict {
+	pod := &corev1.Pod{Spec: *spec}
+	required := nodeaffinity.GetRequiredNodeAffinity(pod)
+	out := make([]Verdict, len(nodes))
+	for i, n := range nodes {
+		v := Verdict{Node: n.Name, OK: true}
+		if ok, err := required.Match(n); err != nil || !ok {
+			v.OK, v.Reason = false, affinityReason(spec, n, err)
+		} else if taint, bad := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), n.Spec.Taints, spec.Tolerations, scheduling, false); bad {
+			v.OK, v.Reason = false, "untolerated taint "+taint.ToString()
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// scheduling keeps the taints that stop a pod from being scheduled or
+// running; PreferNoSchedule does neither.
+func scheduling(t *corev1.Taint) bool {
+	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+}
+
+// affinityReason says which part of the required node affinity a node
+// fails, evaluating each part with the same helper.
+func affinityReason(spec *corev1.PodSpec, n *corev1.Node, err error) string {
+	if err != nil {
+		return "invalid node affinity: " + err.Error()
+	}
+	keys := make([]string, 0, len(spec.NodeSelector))
+	for k := range spec.NodeSelector {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if ok, _ := nodeaffinity.NewRequiredNodeAffinity(map[string]string{k: spec.NodeSelector[k]}, nil).Match(n); !ok {
+			if got, has := n.Labels[k]; has {
+				return fmt.Sprintf("nodeSelector %s=%s, node has %q", k, spec.NodeSelector[k], got)
+			}
+			return fmt.Sprintf("missing label %s=%s (nodeSelector)", k, spec.NodeSelector[k])
+		}
+	}
+	// No term matches: name, for each term, the first requirement it fails.
+	var needs []string
+	if a := spec.Affinity; a != nil && a.NodeAffinity != nil && a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution != nil {
+		for _, term := range a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms {
+			for _, e := range term.MatchExpressions {
+				one := &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{e}}}}
+				if ok, _ := nodeaffinity.NewLazyErrorNodeSelector(one).Match(n); !ok {
+					needs = append(needs, requirement(e))
+					break
+				}
+			}
+		}
+	}
+	if len(needs) == 0 {
+		return "matches no required node affinity term"
+	}
+	return "missing label " + strings.Join(dedupe(needs), " or ")
+}
+
+func requirement(e corev1.NodeSelectorRequirement) string {
+	switch e.Operator {
+	case corev1.NodeSelectorOpExists:
+		return e.Key
+	case corev1.NodeSelectorOpIn:
+		return e.Key + " in [" + strings.Join(e.Values, ",") + "]"
+	}
+	return fmt.Sprintf("%s %s %v", e.Key, e.Operator, e.Values)
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Eligible names the nodes that accept the pods.
+func Eligible(vs []Verdict) []string {
+	var out []string
+	for _, v := range vs {
+		if v.OK {
+			out = append(out, v.Node)
+		}
+	}
+	return out
+}
