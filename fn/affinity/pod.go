@@ -71,7 +71,7 @@ func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
 		return out
 	}
 
-	sel := ownSelector(w)
+	sel := w.OwnSelector()
 	if sel == nil {
 		return append(out, results.Finding{Rule: podRule, Severity: results.Error, Field: "spec.selector",
 			Message: "pod anti-affinity: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"})
@@ -97,26 +97,4 @@ func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
 func strayTerm(field string) results.Finding {
 	return results.Finding{Rule: podRule, Severity: results.Warning, Field: field,
 		Message: fmt.Sprintf("pod anti-affinity: the term at `%s` selects none of the workload's own pods, so it does not spread them (a hard-coded selector after a rename, or no labelSelector)", field)}
-}
-
-// ownSelector copies the workload's spec.selector (or, for the old APIs
-// that default it, the template labels) into a label selector.
-func ownSelector(w *workload.Workload) *yaml.Node {
-	if s := w.Selector(); s != nil {
-		ml, me := yn.Get(s, "matchLabels"), yn.Get(s, "matchExpressions")
-		if len(yn.StringMap(ml)) > 0 || len(yn.Items(me)) > 0 {
-			return yn.StripComments(yn.Map("matchLabels", yn.Copy(nonEmpty(ml)), "matchExpressions", yn.Copy(nonEmpty(me))))
-		}
-	}
-	if l := yn.Lookup(w.Obj, "spec", "template", "metadata", "labels"); len(yn.StringMap(l)) > 0 {
-		return yn.StripComments(yn.Map("matchLabels", yn.Copy(l)))
-	}
-	return nil
-}
-
-func nonEmpty(n *yaml.Node) *yaml.Node {
-	if n == nil || len(n.Content) == 0 {
-		return nil
-	}
-	return n
 }

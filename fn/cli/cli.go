@@ -19,6 +19,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/policy"
 	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/schedule"
 	"sigs.k8s.io/yaml"
 )
 
@@ -39,8 +40,11 @@ const usage = `csi-placement places CSI controller workloads on control-plane no
 
 Usage:
   csi-placement                          KRM function: ResourceList on stdin, ResourceList on stdout
-  csi-placement [--config FILE] PATH...  standalone: manifests from files, directories or - (stdin),
+  csi-placement [--config FILE] [--nodes FILE] PATH...
+                                         standalone: manifests from files, directories or - (stdin),
                                          transformed YAML stream on stdout
+  csi-placement explain [--config FILE] --nodes FILE PATH...
+                                         a table of where each controller can run, and why not
   csi-placement --version | --help
 
 As a kustomize transformer plugin, kustomize runs it with the config file as
@@ -56,14 +60,26 @@ type IO struct {
 	Getenv         func(string) string
 }
 
+// files is a repeatable flag.
+type files []string
+
+func (f *files) String() string     { return strings.Join(*f, ",") }
+func (f *files) Set(v string) error { *f = append(*f, v); return nil }
+
 // Main runs the binary and returns its exit code.
 func Main(args []string, io IO) int {
 	if cfg, ok := pluginConfig(args, io); ok {
 		return runPlugin(cfg, io)
 	}
+	explain := len(args) > 0 && args[0] == "explain"
+	if explain {
+		args = args[1:]
+	}
 	fl := flag.NewFlagSet("csi-placement", flag.ContinueOnError)
 	fl.SetOutput(io.Stderr)
 	cfgPath := fl.String("config", "", "a PlacementPolicy or ConfigMap `file` (default: the default policy)")
+	var nodeFiles files
+	fl.Var(&nodeFiles, "nodes", "a `file` of Node objects, as `kubectl get nodes -o yaml` writes it; read, not output (repeatable)")
 	quiet := fl.Bool("quiet", false, "print only warnings and errors to stderr")
 	version := fl.Bool("version", false, "print the version")
 	fl.Usage = func() {
@@ -80,13 +96,13 @@ func Main(args []string, io IO) int {
 	case *version:
 		fmt.Fprintln(io.Stdout, "csi-placement", Version)
 		return ExitOK
-	case fl.NArg() == 0 && *cfgPath != "":
-		fmt.Fprintln(io.Stderr, "csi-placement: --config needs at least one PATH (use - for stdin)")
+	case fl.NArg() == 0 && (*cfgPath != "" || len(nodeFiles) > 0 || explain):
+		fmt.Fprintln(io.Stderr, "csi-placement: --config, --nodes and explain need at least one PATH (use - for stdin)")
 		return ExitUsage
 	case fl.NArg() == 0:
 		return runFunction(io)
 	}
-	return runStandalone(*cfgPath, fl.Args(), *quiet, io)
+	return runStandalone(*cfgPath, nodeFiles, fl.Args(), *quiet, explain, io)
 }
 
 // pluginConfig returns the transformer config kustomize passes: the file
@@ -125,14 +141,16 @@ func runFunction(io IO) int {
 	if err != nil {
 		rs = configResults(err)
 	} else {
-		rs, err = policy.Run(rl.Items, p)
+		var rep policy.Report
+		rep, err = policy.Run(rl.Items, p, nil)
 		var layout *krmio.LayoutError
 		if errors.As(err, &layout) {
 			// The lexer split the list where yaml.v3 does not: read it whole.
 			if rl, err = krmio.DecodeResourceList(data); err == nil {
-				rs, err = policy.Run(rl.Items, p)
+				rep, err = policy.Run(rl.Items, p, nil)
 			}
 		}
+		rs = rep.Results
 		if err != nil {
 			return fail(io, err)
 		}
@@ -157,10 +175,10 @@ func runPlugin(cfg []byte, io IO) int {
 	if err != nil {
 		return fail(io, fmt.Errorf("reading stdin: %w", err))
 	}
-	return transformStreams(p, []source{{name: "-", data: data}}, false, io)
+	return transformStreams(p, []source{{name: "-", data: data}}, nil, false, false, io)
 }
 
-func runStandalone(cfgPath string, paths []string, quiet bool, io IO) int {
+func runStandalone(cfgPath string, nodeFiles, paths []string, quiet, explain bool, io IO) int {
 	p := config.Default()
 	if cfgPath != "" {
 		b, err := os.ReadFile(cfgPath)
@@ -171,7 +189,7 @@ func runStandalone(cfgPath string, paths []string, quiet bool, io IO) int {
 			return printResults(io.Stderr, configResults(err), results.Warning)
 		}
 	}
-	var srcs []source
+	var srcs, nodeSrcs []source
 	for _, path := range paths {
 		s, err := read(path, io.Stdin)
 		if err != nil {
@@ -179,7 +197,14 @@ func runStandalone(cfgPath string, paths []string, quiet bool, io IO) int {
 		}
 		srcs = append(srcs, s...)
 	}
-	return transformStreams(p, srcs, !quiet, io)
+	for _, path := range nodeFiles {
+		s, err := read(path, io.Stdin)
+		if err != nil {
+			return fail(io, err)
+		}
+		nodeSrcs = append(nodeSrcs, s...)
+	}
+	return transformStreams(p, srcs, nodeSrcs, !quiet, explain, io)
 }
 
 type source struct {
@@ -187,9 +212,12 @@ type source struct {
 	data []byte
 }
 
-func transformStreams(p *config.Policy, srcs []source, verbose bool, io IO) int {
+// transformStreams runs the policy over manifest streams and writes them;
+// nodeSrcs hold Node objects that count but are not written. With explain
+// it writes the placement table instead.
+func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, explain bool, io IO) int {
 	var streams []*krmio.Stream
-	var items []*krmio.Item
+	var items, nodeItems []*krmio.Item
 	for _, s := range srcs {
 		st, err := krmio.ParseStream(s.data, s.name, len(items))
 		if err != nil {
@@ -198,9 +226,33 @@ func transformStreams(p *config.Policy, srcs []source, verbose bool, io IO) int 
 		streams = append(streams, st)
 		items = append(items, st.Items...)
 	}
-	rs, err := policy.Run(items, p)
+	for _, s := range nodeSrcs {
+		st, err := krmio.ParseStream(s.data, s.name, 0)
+		if err != nil {
+			return fail(io, err)
+		}
+		nodeItems = append(nodeItems, st.Items...)
+	}
+	nodes, err := schedule.Inventory(nodeItems)
 	if err != nil {
 		return fail(io, err)
+	}
+	if len(nodeSrcs) > 0 && len(nodes) == 0 {
+		return fail(io, fmt.Errorf("--nodes must name files holding Node objects (`kubectl get nodes -o yaml`); none found in %s", names(nodeSrcs)))
+	}
+	rep, err := policy.Run(items, p, nodes)
+	if err != nil {
+		return fail(io, err)
+	}
+	rs := rep.Results
+	if explain {
+		if len(rep.Proofs) == 0 && !results.HasErrors(rs) {
+			return fail(io, fmt.Errorf("explain needs the cluster's Node objects: --nodes FILE, with FILE from `kubectl get nodes -o yaml`"))
+		}
+		if err := writeExplain(io.Stdout, rep.Proofs); err != nil {
+			return fail(io, err)
+		}
+		return printResults(io.Stderr, rs, results.Warning)
 	}
 	var out bytes.Buffer
 	for i, st := range streams {
@@ -254,6 +306,14 @@ func read(path string, stdin io.Reader) ([]source, error) {
 		return err
 	})
 	return out, err
+}
+
+func names(srcs []source) string {
+	n := make([]string, len(srcs))
+	for i, s := range srcs {
+		n[i] = s.name
+	}
+	return strings.Join(n, ", ")
 }
 
 func readAll(r io.Reader) ([]byte, error) {

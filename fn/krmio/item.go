@@ -29,6 +29,54 @@ type Item struct {
 	node    *yaml.Node // the resource's mapping, inside root
 	decErr  error
 	changed bool
+
+	// list is the output the item belongs to, so that new items can be
+	// put next to it.
+	list *container
+}
+
+// container is the output of a ResourceList or a stream: text and items.
+type container struct {
+	parts []part
+	items *[]*Item
+}
+
+// InsertAfter adds a new resource to the output right after the item, in
+// the same layout: the next entry of a ResourceList, or the next document
+// of a stream. The new item is returned, already decoded.
+func (it *Item) InsertAfter(obj *yaml.Node) (*Item, error) {
+	if it.list == nil {
+		return nil, fmt.Errorf("item %d: cannot add resources next to it", it.Index)
+	}
+	n := &Item{seqIndent: it.seqIndent, Index: -1, Path: it.Path, list: it.list, node: obj,
+		kind: scalarAt(obj, "kind"), apiVersion: scalarAt(obj, "apiVersion")}
+	if it.seqIndent >= 0 {
+		n.root = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.SequenceNode, Content: []*yaml.Node{obj}}}}
+	} else {
+		n.root = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{obj}}
+	}
+	n.changed = true
+	raw, err := n.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	n.raw, n.changed = raw, false
+	add := []part{{item: n}}
+	if it.seqIndent < 0 {
+		add = []part{{lit: []byte("---\n")}, {item: n}}
+	}
+	c := it.list
+	for i, p := range c.parts {
+		if p.item == it {
+			if len(it.raw) > 0 && it.raw[len(it.raw)-1] != '\n' {
+				add = append([]part{{lit: []byte("\n")}}, add...)
+			}
+			c.parts = append(c.parts[:i+1], append(add, c.parts[i+1:]...)...)
+			break
+		}
+	}
+	*c.items = append(*c.items, n)
+	return n, nil
 }
 
 // Kind is the item's kind, read without decoding the item.

@@ -20,7 +20,7 @@ type ResourceList struct {
 	// holds the function's config; nil when the list has none.
 	FunctionConfig []byte
 
-	parts []part
+	container
 }
 
 // part is a piece of the output: literal text, or an item.
@@ -160,6 +160,7 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 	}
 	rl.parts = append(rl.parts, part{lit: data[at:]})
 	rl.Items = items
+	rl.adopt(&rl.Items)
 	return rl, nil
 }
 
@@ -237,7 +238,16 @@ func DecodeResourceList(data []byte) (*ResourceList, error) {
 		}
 		rl.parts = append(rl.parts, part{lit: text})
 	}
+	rl.adopt(&rl.Items)
 	return rl, nil
+}
+
+// adopt makes the container the owner of its items.
+func (c *container) adopt(items *[]*Item) {
+	c.items = items
+	for _, it := range *items {
+		it.list = c
+	}
 }
 
 // Write writes the ResourceList, then results (a "results:" section, or

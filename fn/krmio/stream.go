@@ -13,7 +13,7 @@ import (
 // what kustomize feeds a transformer plugin), kept as the text it came in.
 type Stream struct {
 	Items []*Item
-	parts []part
+	container
 }
 
 // ParseStream splits a YAML stream into its documents. Documents that hold
@@ -67,6 +67,7 @@ func ParseStream(data []byte, path string, firstIndex int) (*Stream, error) {
 	if err := flush(len(data)); err != nil {
 		return nil, err
 	}
+	s.adopt(&s.Items)
 	return s, nil
 }
 
@@ -120,6 +121,7 @@ func decodeStream(data []byte, path string, firstIndex int) (*Stream, error) {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
+			s.adopt(&s.Items)
 			return s, nil
 		}
 		if err != nil {

@@ -1,17 +1,26 @@
 // Package policy runs the placement policy over a set of items: it finds
 // the targets, applies each rule in Enforce mode or checks it in Audit
-// mode, and turns what the rules report into results.
+// mode, proves the placement on the Node inventory, and turns what the
+// rules report into results.
 package policy
 
 import (
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/csi-placement/csi-placement/fn/affinity"
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
+	"github.com/csi-placement/csi-placement/fn/ha"
 	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/nodeplugin"
+	"github.com/csi-placement/csi-placement/fn/pdb"
 	"github.com/csi-placement/csi-placement/fn/replicas"
 	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/schedule"
+	"github.com/csi-placement/csi-placement/fn/sidecars"
 	"github.com/csi-placement/csi-placement/fn/toleration"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -22,27 +31,126 @@ type rule interface {
 	Apply(w *workload.Workload) []results.Finding
 }
 
+// Report is what a run found.
+type Report struct {
+	Results []results.Result
+	// Proofs are the placements proved on the Node inventory, one per
+	// target, when the input (or --nodes) has Node objects.
+	Proofs []Proof
+}
+
+// Proof is a target's placement on the inventory, and its node plugin's.
+type Proof struct {
+	schedule.Proof
+	NodePlugin *nodeplugin.Match
+	// Plugin are the node plugin's verdicts on the same nodes, when the
+	// controller reaches the driver through its socket.
+	Plugin []schedule.Verdict
+}
+
 // Run applies p to items, editing targeted items in place (Enforce) and
-// marking them changed. Its error is for input it cannot read; everything
-// about the policy is in the results.
-func Run(items []*krmio.Item, p *config.Policy) ([]results.Result, error) {
+// marking them changed. nodes are Node objects given beside the items
+// (standalone --nodes); the items' own Node objects count too. Its error
+// is for input it cannot read; everything about the policy is in the
+// results.
+func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, error) {
+	var rep Report
 	s := p.Spec
-	inv, err := inventory(items, s.NodeAffinity.ControlPlaneLabels)
+	inItems, err := schedule.Inventory(items)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	var out []results.Result
-	global := replicas.Check(s, inv)
-	for _, f := range global {
-		out = append(out, result(f, nil))
+	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
+	inv, err := replicas.NewInventory(nodes, s.NodeAffinity.ControlPlaneLabels, items)
+	if err != nil {
+		return rep, err
 	}
-	if results.HasErrors(out) {
-		return out, nil
+	for _, f := range replicas.Check(s, inv) {
+		rep.Results = append(rep.Results, result(f, nil))
+	}
+	if results.HasErrors(rep.Results) {
+		return rep, nil
 	}
 	want, setReplicas, err := replicas.Desired(s, inv)
 	if err != nil {
-		return append(out, results.Result{Severity: results.Error, Message: err.Error(), Field: &results.Field{Path: "spec.replicas"}}), nil
+		rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: err.Error(), Field: &results.Field{Path: "spec.replicas"}})
+		return rep, nil
 	}
+
+	targets, err := detect.Select(items, s.Targets)
+	if err != nil {
+		return rep, err
+	}
+	if len(targets) == 0 {
+		msg := detect.Describe(s.Targets)
+		switch s.OnNoMatch {
+		case config.Error:
+			rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
+		case config.Warning:
+			rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: msg})
+		}
+		return rep, nil
+	}
+	others, err := read(items)
+	if err != nil {
+		return rep, err
+	}
+	audit := s.Mode == config.Audit
+	rules := rulesFor(s, want, setReplicas, others.pdbs, audit)
+	cp, cpKnown := replicas.Count(s, inv)
+	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
+	for _, w := range targets {
+		target := w
+		if audit {
+			target = workload.New(w.Item, yn.Copy(w.Obj))
+		}
+		var fs []results.Finding
+		for _, r := range rules {
+			fs = append(fs, r.Apply(target)...)
+		}
+
+		plugin, hasPlugin := nodeplugin.Find(w, others.daemonSets, others.drivers)
+		if hasPlugin && *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
+			fixed[plugin.DaemonSet] = true
+			ds := plugin.DaemonSet
+			if audit {
+				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
+			}
+			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
+				rep.Results = append(rep.Results, report(ds, dsFindings, s.Mode)...)
+			}
+		}
+
+		if len(nodes) > 0 {
+			proof, pfs := schedule.Prove(target, nodes)
+			fs = append(fs, pfs...)
+			pr := Proof{Proof: proof}
+			if hasPlugin {
+				pr.NodePlugin = &plugin
+				if plugin.Socket != "" {
+					if pr.Plugin, err = nodeplugin.Verdicts(plugin, nodes); err != nil {
+						return rep, err
+					}
+					fs = append(fs, nodeplugin.Check(plugin, proof.Verdicts, pr.Plugin)...)
+				}
+			}
+			rep.Proofs = append(rep.Proofs, pr)
+		} else {
+			if cpKnown {
+				fs = append(fs, replicas.Pending(s, target, cp)...)
+			}
+			if hasPlugin {
+				fs = append(fs, nodeplugin.Check(plugin, nil, nil)...)
+			}
+		}
+		rep.Results = append(rep.Results, report(w, fs, s.Mode)...)
+	}
+	return rep, nil
+}
+
+// rulesFor lists the rules the spec asks for, in the order they apply:
+// placement first, then the replica count, then what depends on it.
+func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, audit bool) []rule {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -60,37 +168,65 @@ func Run(items []*krmio.Item, p *config.Policy) ([]results.Result, error) {
 	if s.PodAntiAffinity.Type == config.Required {
 		rules = append(rules, replicas.Rollout{})
 	}
+	if s.PriorityClassName != "" {
+		rules = append(rules, ha.Priority{Name: s.PriorityClassName})
+	}
+	if ts := s.TopologySpread; ts != nil {
+		rules = append(rules, ha.Spread{TopologyKey: ts.TopologyKey, MaxSkew: *ts.MaxSkew, WhenUnsatisfiable: ts.WhenUnsatisfiable})
+	}
+	rules = append(rules, sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: audit})
+	if b := s.PodDisruptionBudget; b != nil {
+		budget := pdb.Budget{Spec: *b, Existing: pdbs}
+		if !audit {
+			budget.Add = func(w *workload.Workload, obj *yaml.Node) error {
+				_, err := w.Item.InsertAfter(obj)
+				return err
+			}
+		}
+		rules = append(rules, budget)
+	}
+	return rules
+}
 
-	targets, err := detect.Select(items, s.Targets)
-	if err != nil {
-		return nil, err
+// others are the items, besides targets and Nodes, that rules look at:
+// node plugins, the drivers' names, and PodDisruptionBudgets.
+type others struct {
+	daemonSets []*workload.Workload
+	drivers    []string
+	pdbs       []*yaml.Node
+}
+
+// read decodes only the DaemonSets, CSIDrivers and PodDisruptionBudgets.
+func read(items []*krmio.Item) (others, error) {
+	var o others
+	for _, it := range items {
+		group, _, _ := strings.Cut(it.APIVersion(), "/")
+		var keep bool
+		switch it.Kind() {
+		case "DaemonSet":
+			keep = group == "apps" || group == "extensions"
+		case "CSIDriver":
+			keep = group == "storage.k8s.io"
+		case "PodDisruptionBudget":
+			keep = group == "policy"
+		}
+		if !keep {
+			continue
+		}
+		obj, err := it.Node()
+		if err != nil {
+			return o, err
+		}
+		switch it.Kind() {
+		case "DaemonSet":
+			o.daemonSets = append(o.daemonSets, workload.New(it, obj))
+		case "CSIDriver":
+			o.drivers = append(o.drivers, yn.String(yn.Lookup(obj, "metadata", "name")))
+		case "PodDisruptionBudget":
+			o.pdbs = append(o.pdbs, obj)
+		}
 	}
-	if len(targets) == 0 {
-		msg := detect.Describe(s.Targets)
-		switch s.OnNoMatch {
-		case config.Error:
-			out = append(out, results.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
-		case config.Warning:
-			out = append(out, results.Result{Severity: results.Warning, Message: msg})
-		}
-		return out, nil
-	}
-	cp, cpKnown := replicas.Count(s, inv)
-	for _, w := range targets {
-		target := w
-		if s.Mode == config.Audit {
-			target = workload.New(w.Item, yn.Copy(w.Obj))
-		}
-		var fs []results.Finding
-		for _, r := range rules {
-			fs = append(fs, r.Apply(target)...)
-		}
-		if cpKnown {
-			fs = append(fs, replicas.Pending(s, target, cp)...)
-		}
-		out = append(out, report(w, fs, s.Mode)...)
-	}
-	return out, nil
+	return o, nil
 }
 
 // report turns one workload's findings into results: in Enforce mode one
@@ -100,7 +236,7 @@ func report(w *workload.Workload, fs []results.Finding, mode string) []results.R
 	var changes []string
 	byRule := map[string]int{} // rule -> index in out
 	for _, f := range fs {
-		if f.Severity != results.Info {
+		if f.Severity != results.Info || f.Note {
 			out = append(out, result(f, w))
 			continue
 		}
@@ -115,6 +251,9 @@ func report(w *workload.Workload, fs []results.Finding, mode string) []results.R
 			continue
 		}
 		f.Severity, f.Message = results.Error, f.Violation
+		if f.Field == "" {
+			f.Field = "spec"
+		}
 		out = append(out, result(f, w))
 		byRule[f.Rule] = len(out) - 1
 	}
@@ -125,7 +264,7 @@ func report(w *workload.Workload, fs []results.Finding, mode string) []results.R
 	case mode == config.Enforce && !results.HasErrors(out):
 		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "already follows the policy; nothing changed"}, w)}, out...)
 	case mode == config.Audit && len(byRule) == 0 && !results.HasErrors(out):
-		out = append(out, result(results.Finding{Severity: results.Info, Message: "follows the policy"}, w))
+		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "follows the policy"}, w)}, out...)
 	}
 	return out
 }
@@ -142,28 +281,4 @@ func result(f results.Finding, w *workload.Workload) results.Result {
 		}
 	}
 	return r
-}
-
-// inventory counts the Node objects in the input and the control-plane ones
-// among them. Only Node items are decoded.
-func inventory(items []*krmio.Item, labels []string) (replicas.Inventory, error) {
-	var inv replicas.Inventory
-	for _, it := range items {
-		if it.Kind() != "Node" || it.APIVersion() != "v1" {
-			continue
-		}
-		obj, err := it.Node()
-		if err != nil {
-			return inv, err
-		}
-		inv.Nodes++
-		nl := yn.StringMap(yn.Lookup(obj, "metadata", "labels"))
-		for _, l := range labels {
-			if _, ok := nl[l]; ok {
-				inv.ControlPlane++
-				break
-			}
-		}
-	}
-	return inv, nil
 }

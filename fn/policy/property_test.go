@@ -87,7 +87,7 @@ func runStream(t *testing.T, in string, p *config.Policy) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(s.Items, p); err != nil {
+	if _, err := Run(s.Items, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer

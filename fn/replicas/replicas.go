@@ -14,19 +14,15 @@ import (
 
 const rule = "replicas"
 
-// Inventory is what the input tells about the cluster's nodes.
-type Inventory struct {
-	// Nodes is the number of Node objects in the input; ControlPlane, how
-	// many of them carry a control-plane label.
-	Nodes, ControlPlane int
-}
-
 // Count is the control-plane node count the policy works with: from Node
-// objects when the input has some, else spec.controlPlaneNodes. known is
-// false when neither gives it.
+// objects when the input has some, else from a cluster object, else
+// spec.controlPlaneNodes. known is false when none gives it.
 func Count(s config.Spec, inv Inventory) (n int, known bool) {
 	if inv.Nodes > 0 {
 		return inv.ControlPlane, true
+	}
+	if inv.Cluster != nil {
+		return inv.Cluster.Machines, true
 	}
 	if s.ControlPlaneNodes != nil {
 		return *s.ControlPlaneNodes, true
@@ -42,9 +38,13 @@ func Check(s config.Spec, inv Inventory) []results.Finding {
 			Message: fmt.Sprintf("none of the %d Node objects in the input has a control-plane label (%s), so a required node affinity would leave the controller Pending forever: set `spec.nodeAffinity.type` to Preferred (ConfigMap: node-affinity=preferred) on clusters without control-plane nodes",
 				inv.Nodes, strings.Join(s.NodeAffinity.ControlPlaneLabels, ", "))})
 	}
-	if inv.Nodes > 0 && s.ControlPlaneNodes != nil && *s.ControlPlaneNodes != inv.ControlPlane {
+	if n, _ := Count(s, inv); s.ControlPlaneNodes != nil && *s.ControlPlaneNodes != n && (inv.Nodes > 0 || inv.Cluster != nil) {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.controlPlaneNodes",
-			Message: fmt.Sprintf("`spec.controlPlaneNodes` is %d but the input's Node objects show %d control-plane nodes; the Node objects win", *s.ControlPlaneNodes, inv.ControlPlane)})
+			Message: fmt.Sprintf("`spec.controlPlaneNodes` is %d, but the control plane has %d nodes by %s, which take precedence", *s.ControlPlaneNodes, n, inv.sourceOf())})
+	}
+	if c := inv.Cluster; c != nil && len(c.Others) > 0 && inv.Nodes == 0 {
+		out = append(out, results.Finding{Rule: rule, Severity: results.Warning,
+			Message: fmt.Sprintf("the input holds several cluster objects; the control-plane count comes from the first, %s, not from %s", c.Source, strings.Join(c.Others, ", "))})
 	}
 	return out
 }
@@ -60,7 +60,7 @@ func Desired(s config.Spec, inv Inventory) (n int, set bool, err error) {
 	}
 	cp, known := Count(s, inv)
 	if !known {
-		return 0, false, fmt.Errorf("`spec.replicas` is \"auto\" but the number of control-plane nodes is unknown: add the cluster's Node objects to the input (`kubectl get nodes -o yaml`, annotated config.kubernetes.io/local-config: \"true\") or set `spec.controlPlaneNodes` (ConfigMap: control-plane-nodes)")
+		return 0, false, fmt.Errorf("`spec.replicas` is \"auto\" but the number of control-plane nodes is unknown: add the cluster's Node objects to the input (`kubectl get nodes -o yaml`, annotated config.kubernetes.io/local-config: \"true\"), or its cluster-api control plane or Rancher Cluster object, or set `spec.controlPlaneNodes` (ConfigMap: control-plane-nodes)")
 	}
 	return min(max(cp, *s.ReplicaBounds.Min), *s.ReplicaBounds.Max), true, nil
 }

@@ -52,7 +52,7 @@ func TestDesired(t *testing.T) {
 func TestCheck(t *testing.T) {
 	fs := Check(spec(t, "  controlPlaneNodes: 3\n"), Inventory{Nodes: 2, ControlPlane: 0})
 	if len(fs) != 2 || fs[0].Severity != "error" || !strings.Contains(fs[0].Message, "set `spec.nodeAffinity.type` to Preferred") ||
-		fs[1].Severity != "warning" || !strings.Contains(fs[1].Message, "the Node objects win") {
+		fs[1].Severity != "warning" || fs[1].Message != "`spec.controlPlaneNodes` is 3, but the control plane has 0 nodes by the input's Node objects, which take precedence" {
 		t.Errorf("got %+v", fs)
 	}
 	if fs := Check(spec(t, "  nodeAffinity: {type: Preferred}\n"), Inventory{Nodes: 2}); len(fs) != 0 {

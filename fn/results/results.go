@@ -31,6 +31,8 @@ type Finding struct {
 	// Violation words a change as the rule it enforces, for Audit mode.
 	Violation         string
 	Current, Proposed any
+	// Note marks an info finding that reports a fact rather than a change.
+	Note bool
 }
 
 // Result is a KRM function result.

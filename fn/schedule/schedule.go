@@ -8,16 +8,21 @@ package schedule
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
 	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
 
@@ -166,4 +171,69 @@ func Eligible(vs []Verdict) []string {
 		}
 	}
 	return out
+}
+
+// Proof is a workload's placement on the inventory, after the policy.
+type Proof struct {
+	Workload string
+	Verdicts []Verdict
+	Replicas int
+	// OnePerNode is set when a required anti-affinity on the hostname
+	// selects the workload's own pods: at most one replica per node.
+	OnePerNode bool
+}
+
+// Prove runs the predicates for a workload's pod template on the nodes and
+// reports: the eligible nodes (info), none (error: the pods would stay
+// Pending), or fewer than the replicas that must each have a node of
+// their own (warning).
+func Prove(w *workload.Workload, nodes []*corev1.Node) (Proof, []results.Finding) {
+	p := Proof{Workload: w.String()}
+	var tmpl corev1.PodTemplateSpec
+	if err := Decode(yn.Lookup(w.Obj, "spec", "template"), &tmpl); err != nil {
+		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: reading the pod template: " + err.Error()}}
+	}
+	p.Verdicts = Check(&tmpl.Spec, nodes)
+	p.Replicas, _, _ = w.Replicas()
+	p.OnePerNode = onePerNode(&tmpl, w.Namespace)
+	eligible := Eligible(p.Verdicts)
+	if len(eligible) == 0 {
+		var why []string
+		for _, v := range p.Verdicts {
+			why = append(why, v.Node+" ("+v.Reason+")")
+		}
+		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template.spec",
+			Message: "placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; ")}}
+	}
+	out := []results.Finding{{Rule: rule, Severity: results.Info, Note: true,
+		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(nodes), strings.Join(eligible, ", "))}}
+	if p.OnePerNode && p.Replicas > len(eligible) {
+		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
+			Message: fmt.Sprintf("placement: %d replicas with a required anti-affinity on %s but only %d eligible nodes: %d pods would stay Pending",
+				p.Replicas, hostname, len(eligible), p.Replicas-len(eligible))})
+	}
+	return p, out
+}
+
+const (
+	rule     = "placement"
+	hostname = "kubernetes.io/hostname"
+)
+
+// onePerNode reports whether a required anti-affinity on the hostname
+// selects the template's own pods.
+func onePerNode(t *corev1.PodTemplateSpec, ns string) bool {
+	a := t.Spec.Affinity
+	if a == nil || a.PodAntiAffinity == nil {
+		return false
+	}
+	for _, term := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
+		if term.TopologyKey != hostname || term.LabelSelector == nil || len(term.Namespaces) > 0 && !slices.Contains(term.Namespaces, ns) {
+			continue
+		}
+		if sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector); err == nil && sel.Matches(labels.Set(t.Labels)) {
+			return true
+		}
+	}
+	return false
 }

@@ -112,3 +112,26 @@ func (w *Workload) Replicas() (n int, set bool, err error) {
 	}
 	return n, true, nil
 }
+
+// OwnSelector is a copy of the workload's spec.selector (or, for the old
+// APIs that default it, of the template labels) as a label selector that
+// selects the workload's own pods; nil when there is neither.
+func (w *Workload) OwnSelector() *yaml.Node {
+	if s := w.Selector(); s != nil {
+		ml, me := yamlnode.Get(s, "matchLabels"), yamlnode.Get(s, "matchExpressions")
+		if len(yamlnode.StringMap(ml)) > 0 || len(yamlnode.Items(me)) > 0 {
+			return yamlnode.StripComments(yamlnode.Map("matchLabels", yamlnode.Copy(nonEmpty(ml)), "matchExpressions", yamlnode.Copy(nonEmpty(me))))
+		}
+	}
+	if l := yamlnode.Lookup(w.Obj, "spec", "template", "metadata", "labels"); len(yamlnode.StringMap(l)) > 0 {
+		return yamlnode.StripComments(yamlnode.Map("matchLabels", yamlnode.Copy(l)))
+	}
+	return nil
+}
+
+func nonEmpty(n *yaml.Node) *yaml.Node {
+	if n == nil || len(n.Content) == 0 {
+		return nil
+	}
+	return n
+}

@@ -1,0 +1,35 @@
+// Package ha holds the pod-spec rules of the rest of the HA policy: the
+// priority class and the topology spread constraint.
+package ha
+
+import (
+	"fmt"
+
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+)
+
+const priorityPath = "spec.template.spec.priorityClassName"
+
+// Priority sets the pod's priority class where none is set, so that the
+// controller is not the first pod evicted under pressure.
+type Priority struct {
+	Name string
+}
+
+// Apply sets spec.template.spec.priorityClassName.
+func (f Priority) Apply(w *workload.Workload) []results.Finding {
+	cur := yn.String(yn.Lookup(w.Obj, "spec", "template", "spec", "priorityClassName"))
+	switch cur {
+	case f.Name:
+		return nil
+	case "":
+		yn.SetScalar(w.PodSpec(), "priorityClassName", yn.Str(f.Name), yn.PodSpecOrder)
+		return []results.Finding{{Rule: "priority", Severity: results.Info, Field: priorityPath,
+			Message:   "priorityClassName: set " + f.Name,
+			Violation: fmt.Sprintf("`%s` must be set to %s", priorityPath, f.Name), Proposed: f.Name}}
+	}
+	return []results.Finding{{Rule: "priority", Severity: results.Warning, Field: priorityPath,
+		Message: fmt.Sprintf("priorityClassName: the workload asks for %q, not %q; left as it is", cur, f.Name)}}
+}

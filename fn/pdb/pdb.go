@@ -1,0 +1,124 @@
+// Package pdb gives a controller a PodDisruptionBudget, so that a node
+// drain evicts its replicas one at a time rather than all at once.
+package pdb
+
+import (
+	"fmt"
+	"math"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+)
+
+const rule = "pod disruption budget"
+
+// pathAnnotations put a new resource in its workload's file, for kpt.
+var pathAnnotations = []string{"internal.config.kubernetes.io/path", "config.kubernetes.io/path"}
+
+// Budget adds a policy/v1 PodDisruptionBudget for a workload unless one in
+// its namespace already selects its pods.
+type Budget struct {
+	Spec config.PodDisruptionBudget
+	// Existing are the PodDisruptionBudgets of the input.
+	Existing []*yaml.Node
+	// Add puts the new PodDisruptionBudget into the output after the
+	// workload; nil in Audit mode.
+	Add func(w *workload.Workload, obj *yaml.Node) error
+}
+
+// Apply checks that the budget can let a drain through, and adds it.
+func (f Budget) Apply(w *workload.Workload) []results.Finding {
+	replicas, _, err := w.Replicas()
+	if err != nil {
+		return nil // the replicas rule reports it
+	}
+	if allowed := disruptionsAllowed(f.Spec, replicas); replicas > 0 && allowed < 1 {
+		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.podDisruptionBudget",
+			Message: fmt.Sprintf("pod disruption budget: %s with %d replicas allows no pod to be evicted, so it would block every node drain; use maxUnavailable: 1", describe(f.Spec), replicas)}}
+	}
+	labels := w.TemplateLabels()
+	for _, p := range f.Existing {
+		if yn.String(yn.Lookup(p, "metadata", "namespace")) != w.Namespace {
+			continue
+		}
+		if sel := yn.Lookup(p, "spec", "selector"); !yn.IsNull(sel) && affinity.Matches(sel, labels) {
+			return nil
+		}
+	}
+	sel := w.OwnSelector()
+	if sel == nil {
+		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.selector",
+			Message: "pod disruption budget: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"}}
+	}
+	name := w.Name
+	if f.Add != nil {
+		if err := f.Add(w, f.object(w, sel)); err != nil {
+			return []results.Finding{{Rule: rule, Severity: results.Error, Message: "pod disruption budget: " + err.Error()}}
+		}
+	}
+	return []results.Finding{{Rule: rule, Severity: results.Info,
+		Message:   fmt.Sprintf("pod disruption budget: added PodDisruptionBudget %s (%s)", name, describe(f.Spec)),
+		Violation: fmt.Sprintf("a PodDisruptionBudget must select the workload's pods (%s)", describe(f.Spec))}}
+}
+
+// object is the new PodDisruptionBudget, named after the workload, in its
+// namespace and file.
+func (f Budget) object(w *workload.Workload, sel *yaml.Node) *yaml.Node {
+	meta := yn.Map("name", yn.Str(w.Name))
+	if w.Namespace != "" {
+		meta.Content = append(meta.Content, yn.Str("namespace"), yn.Str(w.Namespace))
+	}
+	ann := w.Annotations()
+	var annotations []any
+	for _, k := range pathAnnotations {
+		if v, ok := ann[k]; ok {
+			annotations = append(annotations, k, yn.Str(v))
+		}
+	}
+	if len(annotations) > 0 {
+		meta.Content = append(meta.Content, yn.Str("annotations"), yn.Map(annotations...))
+	}
+	spec := yn.Map()
+	if v := f.Spec.MinAvailable; v != nil {
+		spec.Content = append(spec.Content, yn.Str("minAvailable"), value(*v))
+	}
+	spec.Content = append(spec.Content, yn.Str("selector"), sel)
+	if v := f.Spec.MaxUnavailable; v != nil {
+		spec.Content = append(spec.Content, yn.Str("maxUnavailable"), value(*v))
+	}
+	return yn.Map("apiVersion", yn.Str("policy/v1"), "kind", yn.Str("PodDisruptionBudget"), "metadata", meta, "spec", spec)
+}
+
+func value(v config.IntOrPercent) *yaml.Node {
+	if v.Percent {
+		return yn.Str(v.String())
+	}
+	return yn.Int(v.Value)
+}
+
+// disruptionsAllowed is how many pods a drain may evict when all replicas
+// are healthy, rounding percentages up as the disruption controller does.
+func disruptionsAllowed(s config.PodDisruptionBudget, replicas int) int {
+	scaled := func(v config.IntOrPercent) int {
+		if v.Percent {
+			return int(math.Ceil(float64(v.Value) * float64(replicas) / 100))
+		}
+		return v.Value
+	}
+	if s.MaxUnavailable != nil {
+		return min(scaled(*s.MaxUnavailable), replicas)
+	}
+	return replicas - scaled(*s.MinAvailable)
+}
+
+func describe(s config.PodDisruptionBudget) string {
+	if s.MaxUnavailable != nil {
+		return "maxUnavailable " + s.MaxUnavailable.String()
+	}
+	return "minAvailable " + s.MinAvailable.String()
+}
