@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/csi-placement/csi-placement/fn/policy"
+	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
 )
 
@@ -14,43 +14,73 @@ import (
 // node, schedulable or why not (and whether the node plugin whose socket
 // the controller needs runs there), then where the replicas can go.
 func writeExplain(w io.Writer, proofs []policy.Proof) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	plugin := false
 	for _, p := range proofs {
 		plugin = plugin || p.Plugin != nil
 	}
-	header := "CONTROLLER\tNODE\tSCHEDULABLE"
+	header := []string{"CONTROLLER", "NODE", "SCHEDULABLE"}
 	if plugin {
-		header += "\tNODE PLUGIN"
+		header = append(header, "NODE PLUGIN")
 	}
-	fmt.Fprintln(tw, header)
+	// A block is a controller's rows and the notes printed under them.
+	type block struct {
+		rows  [][]string
+		notes []string
+	}
+	blocks := []block{{rows: [][]string{header}}}
 	for _, p := range proofs {
+		var b block
 		for i, v := range p.Verdicts {
 			name := ""
 			if i == 0 {
 				name = p.Workload
 			}
-			row := fmt.Sprintf("%s\t%s\t%s", name, v.Node, answer(v))
+			row := []string{name, v.Node, answer(v)}
 			if plugin {
 				col := "-"
 				if p.Plugin != nil {
 					col = answer(p.Plugin[i])
 				}
-				row += "\t" + col
+				row = append(row, col)
 			}
-			fmt.Fprintln(tw, row)
+			b.rows = append(b.rows, row)
 		}
-		// Lines without a tab are not part of the columns.
-		fmt.Fprintf(tw, "  %s\n", spread(p))
+		b.notes = append(b.notes, spread(p))
 		if p.NodePlugin != nil {
 			how := "found by " + p.NodePlugin.By
 			if p.Plugin == nil {
 				how += "; the controller does not use its socket"
 			}
-			fmt.Fprintf(tw, "  node plugin: %s, %s\n", p.NodePlugin.DaemonSet, how)
+			b.notes = append(b.notes, fmt.Sprintf("node plugin: %s, %s", p.NodePlugin.DaemonSet, how))
+		}
+		blocks = append(blocks, b)
+	}
+	widths := make([]int, len(header))
+	for _, b := range blocks {
+		for _, r := range b.rows {
+			for i, c := range r {
+				widths[i] = max(widths[i], len(c))
+			}
 		}
 	}
-	return tw.Flush()
+	var out strings.Builder
+	for _, b := range blocks {
+		for _, r := range b.rows {
+			for i, c := range r {
+				if i == len(r)-1 {
+					out.WriteString(c)
+				} else {
+					fmt.Fprintf(&out, "%-*s  ", widths[i], c)
+				}
+			}
+			out.WriteString("\n")
+		}
+		for _, n := range b.notes {
+			out.WriteString("  " + n + "\n")
+		}
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
 }
 
 func answer(v schedule.Verdict) string {
@@ -64,23 +94,18 @@ func answer(v schedule.Verdict) string {
 func spread(p policy.Proof) string {
 	eligible := schedule.Eligible(p.Verdicts)
 	n := len(eligible)
-	replicas := fmt.Sprintf("%d replica%s", p.Replicas, plural(p.Replicas))
-	switch {
-	case n == 0:
+	replicas := results.Count(p.Replicas, "replica")
+	if n == 0 {
 		return replicas + ": no eligible node, every pod would stay Pending"
+	}
+	on := fmt.Sprintf("%s (%s)", results.Count(n, "eligible node"), strings.Join(eligible, ", "))
+	switch {
 	case p.OnePerNode && p.Replicas > n:
-		return fmt.Sprintf("%s, one per node, on %d eligible node%s (%s): %d would stay Pending", replicas, n, plural(n), strings.Join(eligible, ", "), p.Replicas-n)
+		return fmt.Sprintf("%s, one per node, on %s: %d would stay Pending", replicas, on, p.Replicas-n)
 	case p.OnePerNode:
-		return fmt.Sprintf("%s, one per node, on %d eligible node%s (%s): all can run", replicas, n, plural(n), strings.Join(eligible, ", "))
+		return fmt.Sprintf("%s, one per node, on %s: all can run", replicas, on)
 	case p.Replicas > n:
-		return fmt.Sprintf("%s on %d eligible node%s (%s): some share a node", replicas, n, plural(n), strings.Join(eligible, ", "))
+		return fmt.Sprintf("%s on %s: some share a node", replicas, on)
 	}
-	return fmt.Sprintf("%s on %d eligible node%s (%s): room to spread", replicas, n, plural(n), strings.Join(eligible, ", "))
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
+	return fmt.Sprintf("%s on %s: room to spread", replicas, on)
 }

@@ -148,8 +148,8 @@ func (it *Item) Bytes() ([]byte, error) {
 	if it.seqIndent > 0 {
 		out = indentLines(out, it.seqIndent)
 	}
-	if !bytes.HasSuffix(it.raw, []byte("\n")) {
-		out = bytes.TrimSuffix(out, []byte("\n"))
+	if len(it.raw) > 0 && !bytes.HasSuffix(it.raw, []byte("\n")) {
+		out = bytes.TrimSuffix(out, []byte("\n")) // as the input ended
 	}
 	return out, nil
 }

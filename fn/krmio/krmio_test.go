@@ -278,3 +278,47 @@ func realFixtures(t *testing.T) []string {
 	}
 	return out
 }
+
+func TestInsertAfter(t *testing.T) {
+	obj := func() *yaml.Node {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte("apiVersion: policy/v1\nkind: PodDisruptionBudget\nspec:\n  selector:\n    matchLabels: {app: a}\n"), &n); err != nil {
+			t.Fatal(err)
+		}
+		return n.Content[0]
+	}
+	rl, err := ParseResourceList([]byte("kind: ResourceList\nitems:\n  - kind: A\n  - kind: B\nfunctionConfig: {}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rl.Items[0].InsertAfter(obj()); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := rl.Write(&out, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "kind: ResourceList\nitems:\n  - kind: A\n  - apiVersion: policy/v1\n    kind: PodDisruptionBudget\n    spec:\n      selector:\n        matchLabels: {app: a}\n  - kind: B\nfunctionConfig: {}\n"
+	if out.String() != want || len(rl.Items) != 3 {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+
+	s, err := ParseStream([]byte("# a\nkind: A\n# after a\n---\nkind: B"), "f.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range []*Item{s.Items[1], s.Items[0]} {
+		if _, err := it.InsertAfter(obj()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out.Reset()
+	if err := s.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	pdb := "apiVersion: policy/v1\nkind: PodDisruptionBudget\nspec:\n  selector:\n    matchLabels: {app: a}\n"
+	want = "# a\nkind: A\n---\n" + pdb + "# after a\n---\nkind: B\n---\n" + pdb
+	if out.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
+	}
+}

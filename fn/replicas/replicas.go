@@ -102,6 +102,6 @@ func Pending(s config.Spec, w *workload.Workload, controlPlane int) []results.Fi
 		return nil
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-		Message: fmt.Sprintf("replicas: %d replicas with a required anti-affinity on %s but only %d control-plane nodes: %d pods would stay Pending",
-			n, config.DefaultTopologyKey, controlPlane, n-controlPlane)}}
+		Message: fmt.Sprintf("replicas: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
+			n, config.DefaultTopologyKey, results.Count(controlPlane, "control-plane node"), results.Count(n-controlPlane, "pod"))}}
 }

@@ -90,7 +90,7 @@ func TestPending(t *testing.T) {
 	s := spec(t, "  podAntiAffinity: {type: Required}\n")
 	w := testutil.Workload(t, "kind: Deployment\nspec:\n  replicas: 3\n")
 	fs := Pending(s, w, 1)
-	if len(fs) != 1 || fs[0].Message != "replicas: 3 replicas with a required anti-affinity on kubernetes.io/hostname but only 1 control-plane nodes: 2 pods would stay Pending" {
+	if len(fs) != 1 || fs[0].Message != "replicas: 3 replicas with a required anti-affinity on kubernetes.io/hostname but 1 control-plane node: 2 pods would stay Pending" {
 		t.Errorf("got %+v", fs)
 	}
 	if fs := Pending(s, w, 3); len(fs) != 0 {

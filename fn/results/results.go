@@ -110,3 +110,11 @@ func HasErrors(rs []Result) bool {
 	}
 	return false
 }
+
+// Count writes a number with its noun: "1 pod", "2 pods".
+func Count(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

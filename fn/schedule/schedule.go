@@ -209,8 +209,8 @@ func Prove(w *workload.Workload, nodes []*corev1.Node) (Proof, []results.Finding
 		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(nodes), strings.Join(eligible, ", "))}}
 	if p.OnePerNode && p.Replicas > len(eligible) {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-			Message: fmt.Sprintf("placement: %d replicas with a required anti-affinity on %s but only %d eligible nodes: %d pods would stay Pending",
-				p.Replicas, hostname, len(eligible), p.Replicas-len(eligible))})
+			Message: fmt.Sprintf("placement: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
+				p.Replicas, hostname, results.Count(len(eligible), "eligible node"), results.Count(p.Replicas-len(eligible), "pod"))})
 	}
 	return p, out
 }

@@ -97,9 +97,14 @@ func SetScalar(m *yaml.Node, key string, value *yaml.Node, order []string) {
 }
 
 // Ensure returns the mapping or sequence at key, adding an empty one (in
-// block style) when it is absent or null.
+// block style) when it is absent or null. An empty flow collection ("{}",
+// "[]") turns to block style, so that what is added to it reads as the
+// rest of the manifest does.
 func Ensure(m *yaml.Node, key string, kind yaml.Kind, order []string) *yaml.Node {
 	if n := Get(m, key); n != nil && n.Kind == kind {
+		if len(n.Content) == 0 {
+			n.Style &^= yaml.FlowStyle
+		}
 		return n
 	}
 	tag := "!!map"
