@@ -233,7 +233,7 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, explai
 		}
 		nodeItems = append(nodeItems, st.Items...)
 	}
-	nodes, err := schedule.Inventory(nodeItems)
+	nodes, _, err := schedule.Inventory(nodeItems) // --nodes files are read, never output
 	if err != nil {
 		return fail(io, err)
 	}

@@ -26,17 +26,24 @@ import (
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
 
+// LocalConfig marks an item as input to functions, never applied.
+const LocalConfig = "config.kubernetes.io/local-config"
+
 // Inventory reads the Node objects among items, and those inside v1 Lists
 // (what `kubectl get nodes -o yaml` prints). Only such items are decoded.
-func Inventory(items []*krmio.Item) ([]*corev1.Node, error) {
-	var nodes []*corev1.Node
+// unmarked names the items that are not annotated local-config: kustomize
+// and kpt would output them as resources to apply.
+func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, err error) {
 	for _, it := range items {
 		if it.APIVersion() != "v1" || it.Kind() != "Node" && it.Kind() != "List" {
 			continue
 		}
 		obj, err := it.Node()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[LocalConfig] != "true" {
+			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+yn.String(yn.Lookup(obj, "metadata", "name"))))
 		}
 		objs := []*yaml.Node{obj}
 		if it.Kind() == "List" {
@@ -48,12 +55,12 @@ func Inventory(items []*krmio.Item) ([]*corev1.Node, error) {
 			}
 			var n corev1.Node
 			if err := Decode(o, &n); err != nil {
-				return nil, fmt.Errorf("item %d: Node %q: %w", it.Index, yn.String(yn.Lookup(o, "metadata", "name")), err)
+				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, yn.String(yn.Lookup(o, "metadata", "name")), err)
 			}
 			nodes = append(nodes, &n)
 		}
 	}
-	return nodes, nil
+	return nodes, unmarked, nil
 }
 
 // Decode converts a yaml.v3 node into an API type, through JSON as the API

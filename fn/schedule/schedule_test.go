@@ -78,9 +78,12 @@ func TestProve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv, err := Inventory(s.Items)
+	inv, unmarked, err := Inventory(s.Items)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if strings.Join(unmarked, ", ") != "List, Node worker, Node windows" {
+		t.Errorf("items not marked local-config: %v", unmarked)
 	}
 	var names []string
 	for _, n := range inv {
