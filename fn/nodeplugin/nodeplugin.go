@@ -60,9 +60,9 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 			same = append(same, ds)
 		}
 	}
-	own := hostPaths(ctrl)
+	own := Sockets(ctrl)
 	for _, ds := range same {
-		for _, p := range hostPaths(ds) {
+		for _, p := range Sockets(ds) {
 			if slices.Contains(own, p) {
 				return Match{DaemonSet: ds, Socket: p, By: "shared hostPath " + p}, true
 			}
@@ -86,7 +86,9 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 	return Match{}, false
 }
 
-func hostPaths(w *workload.Workload) []string {
+// Sockets are the workload's hostPath volumes under the kubelet directory,
+// where node plugins serve their sockets.
+func Sockets(w *workload.Workload) []string {
 	var out []string
 	for _, v := range yn.Items(yn.Lookup(w.Obj, "spec", "template", "spec", "volumes")) {
 		if p := yn.String(yn.Lookup(v, "hostPath", "path")); p != "" {

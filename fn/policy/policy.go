@@ -5,7 +5,9 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -105,6 +107,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 	rules := rulesFor(s, want, setReplicas, others.pdbs, audit)
 	cp, cpKnown := replicas.Count(s, inv)
 	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
+	plugins := map[*krmio.Item]*workload.Workload{}
 	for _, w := range targets {
 		target := w
 		if audit {
@@ -115,7 +118,21 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			fs = append(fs, r.Apply(target)...)
 		}
 
-		plugin, hasPlugin := nodeplugin.Find(w, others.daemonSets, others.drivers)
+		// The node plugin matters to the check when the controller shares a
+		// socket with it, and to the fix and to explain in any case; when
+		// only the check needs it, only DaemonSets naming a socket are read.
+		var plugin nodeplugin.Match
+		var hasPlugin bool
+		if sockets := nodeplugin.Sockets(w); len(sockets) > 0 || *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
+			if *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
+				sockets = nil
+			}
+			candidates, err := daemonSetsIn(w.Namespace, sockets, others.daemonSets, plugins)
+			if err != nil {
+				return rep, err
+			}
+			plugin, hasPlugin = nodeplugin.Find(w, candidates, others.drivers)
+		}
 		if hasPlugin && *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
 			fixed[plugin.DaemonSet] = true
 			ds := plugin.DaemonSet
@@ -195,14 +212,62 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, audi
 }
 
 // others are the items, besides targets and Nodes, that rules look at:
-// node plugins, the drivers' names, and PodDisruptionBudgets.
+// DaemonSets (node plugins, decoded when needed), the drivers' names, and
+// PodDisruptionBudgets.
 type others struct {
-	daemonSets []*workload.Workload
+	daemonSets []*krmio.Item
 	drivers    []string
 	pdbs       []*yaml.Node
 }
 
-// read decodes only the DaemonSets, CSIDrivers and PodDisruptionBudgets.
+// daemonSetsIn decodes the DaemonSets that may be in namespace ns (whose
+// text names it; all of them for "") and, when sockets are given, name one
+// of them. A node plugin shares its controller's namespace, and most
+// DaemonSets of a large input are not node plugins, so most are never
+// decoded. cache keeps one workload per item, so that edits are shared.
+func daemonSetsIn(ns string, sockets []string, items []*krmio.Item, cache map[*krmio.Item]*workload.Workload) ([]*workload.Workload, error) {
+	var out []*workload.Workload
+	for _, it := range items {
+		if !names(it.Raw(), ns) || len(sockets) > 0 && !slices.ContainsFunc(sockets, func(p string) bool { return bytes.Contains(it.Raw(), []byte(p)) }) {
+			continue
+		}
+		w := cache[it]
+		if w == nil {
+			obj, err := it.Node()
+			if err != nil {
+				return nil, err
+			}
+			w = workload.New(it, obj)
+			cache[it] = w
+		}
+		if w.Namespace == ns {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+// names reports whether raw holds ns as a whole word.
+func names(raw []byte, ns string) bool {
+	if ns == "" {
+		return true
+	}
+	word := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' }
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(ns))
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(ns)
+		if (start == 0 || !word(raw[start-1])) && (end == len(raw) || !word(raw[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+// read decodes the CSIDrivers and PodDisruptionBudgets, and lists the
+// DaemonSets without decoding them.
 func read(items []*krmio.Item) (others, error) {
 	var o others
 	for _, it := range items {
@@ -219,13 +284,15 @@ func read(items []*krmio.Item) (others, error) {
 		if !keep {
 			continue
 		}
+		if it.Kind() == "DaemonSet" {
+			o.daemonSets = append(o.daemonSets, it)
+			continue
+		}
 		obj, err := it.Node()
 		if err != nil {
 			return o, err
 		}
 		switch it.Kind() {
-		case "DaemonSet":
-			o.daemonSets = append(o.daemonSets, workload.New(it, obj))
 		case "CSIDriver":
 			o.drivers = append(o.drivers, yn.String(yn.Lookup(obj, "metadata", "name")))
 		case "PodDisruptionBudget":

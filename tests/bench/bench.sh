@@ -22,7 +22,7 @@ measure() {
   local cmd=$1 input=$2 t=() m=()
   for _ in $(seq "$runs"); do
     local start=$EPOCHREALTIME
-    /usr/bin/time -f "%M" -o "$work/time" "$cmd" <"$input" >/dev/null
+    /usr/bin/time -f "%M" -o "$work/time" "$cmd" <"$input" >/dev/null 2>&1
     local end=$EPOCHREALTIME
     t+=("$(echo "$end - $start" | bc -l)"); m+=("$(cat "$work/time")")
   done
