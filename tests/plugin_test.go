@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
 )
 
@@ -49,6 +50,28 @@ func TestTransformerPlugin(t *testing.T) {
 	if !found {
 		t.Fatal("no plugin example found")
 	}
+
+	// A resource the function adds (a PodDisruptionBudget) survives the
+	// plugin path too: the ha example, with its policy as a plugin config,
+	// gives the ha example's output.
+	t.Run("new items", func(t *testing.T) {
+		examples := filepath.Join(t.TempDir(), "examples")
+		copyPackage(t, filepath.Join(repo, "examples", "auto-detect"), filepath.Join(examples, "auto-detect"))
+		ha := filepath.Join(examples, "ha-plugin")
+		must(t, os.MkdirAll(ha, 0o755))
+		must(t, os.WriteFile(filepath.Join(ha, "kustomization.yaml"), read(t, filepath.Join(repo, "examples", "ha", "kustomization.yaml")), 0o644))
+		cfg := regexp.MustCompile(`(?s)  annotations:.*?path: \S+\n`).ReplaceAll(read(t, filepath.Join(repo, "examples", "ha", "placement.yaml")), nil)
+		must(t, os.WriteFile(filepath.Join(ha, "placement.yaml"), cfg, 0o644))
+		for name, args := range tools {
+			cmd := exec.Command(args[0], append(args[1:], ha)...)
+			cmd.Env = env
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			compare(t, filepath.Join(repo, "examples", "ha", "expected.yaml"), out)
+		}
+	})
 
 	// A bad config fails the build, and kustomize shows the plugin's stderr.
 	dir := t.TempDir()

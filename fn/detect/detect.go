@@ -77,7 +77,7 @@ func IsController(w *workload.Workload) bool {
 	ps := yn.Lookup(w.Obj, "spec", "template", "spec")
 	for _, list := range []string{"containers", "initContainers"} {
 		for _, c := range yn.Items(yn.Get(ps, list)) {
-			if isSidecar(yn.String(yn.Get(c, "name"))) || isSidecar(imageName(yn.String(yn.Get(c, "image")))) {
+			if isSidecar(yn.String(yn.Get(c, "name"))) || isSidecar(ImageName(yn.String(yn.Get(c, "image")))) {
 				return true
 			}
 		}
@@ -94,9 +94,9 @@ func isSidecar(name string) bool {
 	return false
 }
 
-// imageName is an image reference's last path segment without tag or
+// ImageName is an image reference's last path segment without tag or
 // digest: registry:5000/sig-storage/csi-attacher:v4@sha256:... -> csi-attacher.
-func imageName(image string) string {
+func ImageName(image string) string {
 	image, _, _ = strings.Cut(image, "@")
 	if i := strings.LastIndex(image, "/"); i >= 0 {
 		image = image[i+1:]

@@ -117,8 +117,8 @@ func TestImageName(t *testing.T) {
 		"csi-snapshotter": "csi-snapshotter",
 		"rancher/mirrored-longhornio-csi-snapshotter:v8.5.0-20260428": "mirrored-longhornio-csi-snapshotter",
 	} {
-		if got := imageName(in); got != want {
-			t.Errorf("imageName(%q) = %q, want %q", in, got, want)
+		if got := ImageName(in); got != want {
+			t.Errorf("ImageName(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

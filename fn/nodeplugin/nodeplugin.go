@@ -69,7 +69,7 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 		}
 	}
 	for _, ds := range same {
-		names := append(append(slices.Clone(drivers), pluginDirs(ctrl)...), pluginDirs(ds)...)
+		names := append(append(slices.Clone(drivers), driverNames(ctrl)...), driverNames(ds)...)
 		for _, n := range names {
 			if mentions(ctrl, n) && mentions(ds, n) {
 				return Match{DaemonSet: ds, By: "CSI driver " + n}, true
@@ -100,14 +100,16 @@ func Sockets(w *workload.Workload) []string {
 	return out
 }
 
-var pluginDir = regexp.MustCompile(`/var/lib/kubelet/plugins/([A-Za-z0-9._-]+)/`)
+// driverName finds CSI driver names in a manifest's text: kubelet plugin
+// paths (in --csi-address, CSI_ENDPOINT, volumes) and --drivername style
+// arguments.
+var driverName = regexp.MustCompile(`/var/lib/kubelet/plugins/([A-Za-z0-9._-]+)/|--?driver-?name[= ]"?([A-Za-z0-9._-]+)`)
 
-// pluginDirs are the driver names in kubelet plugin paths the workload
-// names (in args, env, volumes).
-func pluginDirs(w *workload.Workload) []string {
+func driverNames(w *workload.Workload) []string {
 	var out []string
-	for _, m := range pluginDir.FindAllSubmatch(w.Item.Raw(), -1) {
-		if n := string(m[1]); n != "kubernetes.io" && !slices.Contains(out, n) {
+	for _, m := range driverName.FindAllSubmatch(w.Item.Raw(), -1) {
+		n := string(m[1]) + string(m[2])
+		if n != "kubernetes.io" && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}

@@ -41,6 +41,10 @@ func TestFind(t *testing.T) {
 	if m, ok := Find(ebs, []*workload.Workload{node}, nil); !ok || m.By != "CSI driver ebs.csi.aws.com" {
 		t.Errorf("by driver name: %+v %v", m, ok)
 	}
+	byArg := testutil.Workload(t, "kind: DaemonSet\nmetadata: {name: n, namespace: ns}\nspec:\n  template:\n    spec:\n      containers: [{name: d, args: [--drivername=ebs.csi.aws.com]}]\n")
+	if m, ok := Find(ebs, []*workload.Workload{byArg}, nil); !ok || m.By != "CSI driver ebs.csi.aws.com" {
+		t.Errorf("by --drivername on both sides: %+v %v", m, ok)
+	}
 	if _, ok := Find(ebs, []*workload.Workload{ds(t, "ns", "      containers: []\n")}, []string{"other.csi.io"}); ok {
 		t.Error("an unrelated DaemonSet must not match")
 	}

@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -81,11 +82,7 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 }
 
 func isLeaderElected(name, image string) bool {
-	image, _, _ = strings.Cut(image, "@")
-	if i := strings.LastIndex(image, "/"); i >= 0 {
-		image = image[i+1:]
-	}
-	image, _, _ = strings.Cut(image, ":")
+	image = detect.ImageName(image)
 	for _, s := range LeaderElected {
 		if strings.HasSuffix(name, s) || strings.HasSuffix(image, s) {
 			return true
