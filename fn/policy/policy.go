@@ -66,7 +66,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 	for _, u := range unmarked {
 		rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: fmt.Sprintf(
 			"%s is not annotated %s: \"true\", so kustomize and kpt will output it as a resource to apply; annotate each Node (`kubectl annotate --local -f nodes.yaml %s=true -o yaml`), as kustomize drops the annotations of a List it expands",
-			u, schedule.LocalConfig, schedule.LocalConfig)})
+			u, detect.LocalConfig, detect.LocalConfig)})
 	}
 	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
 	inv, err := replicas.NewInventory(nodes, s.NodeAffinity.ControlPlaneLabels, items)

@@ -20,14 +20,12 @@ import (
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
+	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
-
-// LocalConfig marks an item as input to functions, never applied.
-const LocalConfig = "config.kubernetes.io/local-config"
 
 // Inventory reads the Node objects among items, and those inside v1 Lists
 // (what `kubectl get nodes -o yaml` prints). Only such items are decoded.
@@ -42,7 +40,7 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 		if err != nil {
 			return nil, nil, err
 		}
-		if yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[LocalConfig] != "true" {
+		if yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] != "true" {
 			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+yn.String(yn.Lookup(obj, "metadata", "name"))))
 		}
 		objs := []*yaml.Node{obj}
