@@ -64,9 +64,13 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 	case config.Preferred:
 		na := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "nodeAffinity", yaml.MappingNode, yn.AffinityOrder)
 		pref := yn.Ensure(na, preferred, yaml.SequenceNode, yn.NodeAffinityOrder)
-		var added []string
+		var added, reweighted []string
 		for _, l := range f.Labels {
-			if hasPreference(pref, l) {
+			if t := preference(pref, l); t != nil {
+				if w := yn.Get(t, "weight"); yn.String(w) != "100" {
+					reweighted = append(reweighted, fmt.Sprintf("%s weight %s -> 100", l, yn.String(w)))
+					yn.SetScalar(t, "weight", yn.Int(100), []string{"weight", "preference"})
+				}
 				continue
 			}
 			pref.Content = append(pref.Content, yn.Map(
@@ -78,6 +82,11 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
 				Message:   "node affinity: preferred " + strings.Join(added, ", "),
 				Violation: fmt.Sprintf("`%s.%s` must prefer nodes with the labels %s", nodeAffPath, preferred, strings.Join(added, ", "))})
+		}
+		if len(reweighted) > 0 {
+			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
+				Message:   "node affinity: " + strings.Join(reweighted, ", "),
+				Violation: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))})
 		}
 		if f.Existing == config.Merge && mentionsAny(existing, f.Labels) {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Warning, Field: requiredPath,
@@ -107,18 +116,15 @@ func cleanUp(w *workload.Workload) {
 	yn.DeleteIfEmpty(ps, "affinity")
 }
 
-// hasPreference reports whether a preferred term asks for label alone.
-func hasPreference(pref *yaml.Node, label string) bool {
+// preference returns the preferred term that asks for label alone, or nil.
+func preference(pref *yaml.Node, label string) *yaml.Node {
 	for _, t := range yn.Items(pref) {
 		exprs := yn.Items(yn.Lookup(t, "preference", "matchExpressions"))
 		if len(exprs) == 1 && parseExpr(exprs[0]).equal(parseExpr(exists(label))) {
-			if w := yn.Get(t, "weight"); w != nil && w.Value != "100" {
-				w.Value = "100"
-			}
-			return true
+			return t
 		}
 	}
-	return false
+	return nil
 }
 
 func mentionsAny(terms []*yaml.Node, labels []string) bool {

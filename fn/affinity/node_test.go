@@ -276,6 +276,36 @@ spec:
 			"warning: node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it",
 		},
 	}, {
+		name: "an existing preference for a label gets weight 100, reported",
+		f:    Node{Type: config.Preferred, Existing: config.Merge, Labels: labels[:1]},
+		in: `
+kind: Deployment
+spec:
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 10 # too weak
+            preference:
+              matchExpressions:
+              - {key: node-role.kubernetes.io/control-plane, operator: Exists}
+`,
+		want: `
+kind: Deployment
+spec:
+  template:
+    spec:
+      affinity:
+        nodeAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100 # too weak
+            preference:
+              matchExpressions:
+              - {key: node-role.kubernetes.io/control-plane, operator: Exists}
+`,
+		msgs: []string{"info: node affinity: node-role.kubernetes.io/control-plane weight 10 -> 100"},
+	}, {
 		name: "None with Replace removes the rule and the blocks it leaves empty",
 		f:    Node{Type: config.None, Existing: config.Replace, Labels: labels},
 		in: `
