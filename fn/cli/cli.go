@@ -43,8 +43,9 @@ Usage:
   csi-placement [--config FILE] [--nodes FILE] PATH...
                                          standalone: manifests from files, directories or - (stdin),
                                          transformed YAML stream on stdout
-  csi-placement explain [--config FILE] --nodes FILE PATH...
-                                         a table of where each controller can run, and why not
+  csi-placement explain [--config FILE] [--output table|json] --nodes FILE PATH...
+                                         where each controller can run and why not, where its
+                                         replicas land, and whether a rollout can finish
   csi-placement --version | --help
 
 As a kustomize transformer plugin, kustomize runs it with the config file as
@@ -81,6 +82,7 @@ func Main(args []string, io IO) int {
 	var nodeFiles files
 	fl.Var(&nodeFiles, "nodes", "a `file` of Node objects, as `kubectl get nodes -o yaml` writes it; read, not output (repeatable)")
 	quiet := fl.Bool("quiet", false, "print only warnings and errors to stderr")
+	output := fl.String("output", "table", "explain's `format`: table or json")
 	version := fl.Bool("version", false, "print the version")
 	fl.Usage = func() {
 		fmt.Fprint(io.Stderr, usage)
@@ -96,13 +98,20 @@ func Main(args []string, io IO) int {
 	case *version:
 		fmt.Fprintln(io.Stdout, "csi-placement", Version)
 		return ExitOK
+	case *output != "table" && *output != "json" || *output != "table" && !explain:
+		fmt.Fprintf(io.Stderr, "csi-placement: --output must be table or json, and only with explain, got %q\n", *output)
+		return ExitUsage
 	case fl.NArg() == 0 && (*cfgPath != "" || len(nodeFiles) > 0 || explain):
 		fmt.Fprintln(io.Stderr, "csi-placement: --config, --nodes and explain need at least one PATH (use - for stdin)")
 		return ExitUsage
 	case fl.NArg() == 0:
 		return runFunction(io)
 	}
-	return runStandalone(*cfgPath, nodeFiles, fl.Args(), *quiet, explain, io)
+	format := ""
+	if explain {
+		format = *output
+	}
+	return runStandalone(*cfgPath, nodeFiles, fl.Args(), *quiet, format, io)
 }
 
 // pluginConfig returns the transformer config kustomize passes: the file
@@ -175,10 +184,12 @@ func runPlugin(cfg []byte, io IO) int {
 	if err != nil {
 		return fail(io, fmt.Errorf("reading stdin: %w", err))
 	}
-	return transformStreams(p, []source{{name: "-", data: data}}, nil, false, false, io)
+	return transformStreams(p, []source{{name: "-", data: data}}, nil, false, "", io)
 }
 
-func runStandalone(cfgPath string, nodeFiles, paths []string, quiet, explain bool, io IO) int {
+// runStandalone transforms manifest files; with explain set (table or
+// json) it writes the proof instead.
+func runStandalone(cfgPath string, nodeFiles, paths []string, quiet bool, explain string, io IO) int {
 	p := config.Default()
 	if cfgPath != "" {
 		b, err := os.ReadFile(cfgPath)
@@ -215,7 +226,7 @@ type source struct {
 // transformStreams runs the policy over manifest streams and writes them;
 // nodeSrcs hold Node objects that count but are not written. With explain
 // it writes the placement table instead.
-func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, explain bool, io IO) int {
+func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, explain string, io IO) int {
 	var streams []*krmio.Stream
 	var items, nodeItems []*krmio.Item
 	for _, s := range srcs {
@@ -245,11 +256,15 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, explai
 		return fail(io, err)
 	}
 	rs := rep.Results
-	if explain {
+	if explain != "" {
 		if len(rep.Proofs) == 0 && !results.HasErrors(rs) {
 			return fail(io, fmt.Errorf("explain needs the cluster's Node objects: --nodes FILE, with FILE from `kubectl get nodes -o yaml`"))
 		}
-		if err := writeExplain(io.Stdout, rep.Proofs); err != nil {
+		write := writeExplain
+		if explain == "json" {
+			write = writeExplainJSON
+		}
+		if err := write(io.Stdout, rep.Proofs); err != nil {
 			return fail(io, err)
 		}
 		return printResults(io.Stderr, rs, results.Warning)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -46,9 +47,16 @@ func writeExplain(w io.Writer, proofs []policy.Proof) error {
 			b.rows = append(b.rows, row)
 		}
 		b.notes = append(b.notes, spread(p))
+		if p.Placement.Pending == 0 && len(p.Verdicts) > 0 && len(schedule.Eligible(p.Verdicts)) > 0 {
+			verdict := "can finish"
+			if !p.Rollout.CanFinish {
+				verdict = "cannot finish"
+			}
+			b.notes = append(b.notes, fmt.Sprintf("rollout: %s: %s, %s", p.Rollout.Strategy, verdict, p.Rollout.Reason))
+		}
 		if p.NodePlugin != nil {
 			how := "found by " + p.NodePlugin.By
-			if p.Plugin == nil {
+			if p.NodePlugin.Socket == "" {
 				how += "; the controller does not use its socket"
 			}
 			b.notes = append(b.notes, fmt.Sprintf("node plugin: %s, %s", p.NodePlugin.DaemonSet, how))
@@ -99,13 +107,81 @@ func spread(p policy.Proof) string {
 		return replicas + ": no eligible node, every pod would stay Pending"
 	}
 	on := fmt.Sprintf("%s (%s)", results.Count(n, "eligible node"), strings.Join(eligible, ", "))
-	switch {
-	case p.OnePerNode && p.Replicas > n:
-		return fmt.Sprintf("%s, one per node, on %s: %d would stay Pending", replicas, on, p.Replicas-n)
-	case p.OnePerNode:
-		return fmt.Sprintf("%s, one per node, on %s: all can run", replicas, on)
-	case p.Replicas > n:
-		return fmt.Sprintf("%s on %s: some share a node", replicas, on)
+	pl := p.Placement
+	if pl.Pending > 0 {
+		return fmt.Sprintf("%s on %s: %d placed (%s), %d would stay Pending: %s", replicas, on, len(pl.Nodes), strings.Join(pl.Nodes, ", "), pl.Pending, pl.Why)
 	}
-	return fmt.Sprintf("%s on %s: room to spread", replicas, on)
+	return fmt.Sprintf("%s on %s: placed on %s", replicas, on, strings.Join(pl.Nodes, ", "))
+}
+
+// explainJSON is explain's machine-readable form (--output json).
+type explainJSON struct {
+	Controllers []controllerJSON `json:"controllers"`
+}
+
+type controllerJSON struct {
+	Kind       string          `json:"kind"`
+	Namespace  string          `json:"namespace,omitempty"`
+	Name       string          `json:"name"`
+	Replicas   int             `json:"replicas"`
+	Nodes      []nodeJSON      `json:"nodes"`
+	Placement  placementJSON   `json:"placement"`
+	Rollout    rolloutJSON     `json:"rollout"`
+	NodePlugin *nodePluginJSON `json:"nodePlugin,omitempty"`
+}
+
+type nodeJSON struct {
+	Name        string `json:"name"`
+	Schedulable bool   `json:"schedulable"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+type placementJSON struct {
+	Nodes   []string `json:"nodes"`
+	Pending int      `json:"pending"`
+	Reasons []string `json:"reasons"`
+}
+
+type rolloutJSON struct {
+	Strategy  string `json:"strategy"`
+	CanFinish bool   `json:"canFinish"`
+	Reason    string `json:"reason"`
+}
+
+type nodePluginJSON struct {
+	DaemonSet string     `json:"daemonSet"`
+	By        string     `json:"by"`
+	Needed    bool       `json:"needed"`
+	Socket    string     `json:"socket,omitempty"`
+	Nodes     []nodeJSON `json:"nodes"`
+}
+
+func nodesJSON(vs []schedule.Verdict) []nodeJSON {
+	out := make([]nodeJSON, len(vs))
+	for i, v := range vs {
+		out[i] = nodeJSON{Name: v.Node, Schedulable: v.OK, Reason: v.Reason}
+	}
+	return out
+}
+
+// writeExplainJSON writes the proofs as JSON, for tools and tests.
+func writeExplainJSON(w io.Writer, proofs []policy.Proof) error {
+	out := explainJSON{Controllers: []controllerJSON{}}
+	for _, p := range proofs {
+		c := controllerJSON{Kind: p.Kind, Namespace: p.Namespace, Name: p.Name, Replicas: p.Replicas,
+			Nodes:     nodesJSON(p.Verdicts),
+			Placement: placementJSON{Nodes: append([]string{}, p.Placement.Nodes...), Pending: p.Placement.Pending, Reasons: []string{}},
+			Rollout:   rolloutJSON{Strategy: p.Rollout.Strategy, CanFinish: p.Rollout.CanFinish, Reason: p.Rollout.Reason}}
+		if p.Placement.Why != "" {
+			c.Placement.Reasons = append(c.Placement.Reasons, p.Placement.Why)
+		}
+		if np := p.NodePlugin; np != nil {
+			c.NodePlugin = &nodePluginJSON{DaemonSet: strings.TrimPrefix(np.DaemonSet.String(), "DaemonSet "), By: np.By,
+				Needed: np.Socket != "", Socket: np.Socket, Nodes: nodesJSON(p.Plugin)}
+		}
+		out.Controllers = append(out.Controllers, c)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }

@@ -84,7 +84,7 @@ spec:
 		t.Errorf("got %+v", s)
 	}
 	d := Default().Spec
-	if *d.NodePlugin.TolerateControlPlane || d.Sidecars.LeaderElection != Check || d.PodDisruptionBudget != nil || d.PriorityClassName != "" || d.TopologySpread != nil {
+	if *d.NodePlugin.TolerateControlPlane || d.Sidecars.LeaderElection != Auto || d.Rollout.Strategy != Fix || d.PodDisruptionBudget != nil || d.PriorityClassName != "" || d.TopologySpread != nil {
 		t.Errorf("the HA fields must be off by default: %+v", d)
 	}
 
@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		name: "typo and out of range",
 		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n  nodeAfinity: {type: Required}\n",
 		want: []string{
-			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread)",
+			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, rollout, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread)",
 			"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0",
 		},
 	}, {
@@ -198,7 +198,7 @@ func TestParseErrors(t *testing.T) {
 `,
 		want: []string{
 			"`spec.podDisruptionBudget.minAvailable` must be an integer >= 0 or a percentage such as \"50%\", got \"150%\"",
-			"`spec.sidecars.leaderElection` must be one of Check, Add, Ignore, got \"add\"",
+			"`spec.sidecars.leaderElection` must be one of Auto, Add, Check, Ignore, got \"add\"",
 			"`spec.podDisruptionBudget` must set exactly one of maxUnavailable and minAvailable",
 			"`spec.topologySpread.topologyKey` must be a label key such as topology.kubernetes.io/zone, got \"a b\"",
 			"`spec.topologySpread.maxSkew` must be >= 1, got 0",
@@ -227,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 		want: []string{
 			"`data.min-replicas` must be an integer >= 1, got \"one\"",
 			"`data.pod-anti-affinity` must be one of preferred, required, none (any case), got \"sometimes\"",
-			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
+			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, rollout-strategy, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
 		},
 	}, {
 		name: "configmap range errors name the key",

@@ -27,6 +27,10 @@ const (
 
 	Check = "Check"
 	Add   = "Add"
+	Auto  = "Auto"
+
+	Fix  = "Fix"
+	Keep = "Keep"
 
 	ScheduleAnyway = "ScheduleAnyway"
 	DoNotSchedule  = "DoNotSchedule"
@@ -53,6 +57,7 @@ type Spec struct {
 	ControlPlaneNodes *int            `json:"controlPlaneNodes,omitempty"`
 	ReplicaBounds     Bounds          `json:"replicaBounds"`
 
+	Rollout             Rollout              `json:"rollout"`
 	NodePlugin          NodePlugin           `json:"nodePlugin"`
 	Sidecars            Sidecars             `json:"sidecars"`
 	PodDisruptionBudget *PodDisruptionBudget `json:"podDisruptionBudget,omitempty"`
@@ -67,10 +72,21 @@ type NodePlugin struct {
 	TolerateControlPlane *bool `json:"tolerateControlPlane,omitempty"`
 }
 
-// Sidecars is the policy for the CSI sidecars of a controller.
+// Rollout is the policy for a strategy whose rollout cannot finish.
+type Rollout struct {
+	// Strategy: Fix (default) rewrites a Deployment's rolling update that
+	// would stall (maxSurge 0, maxUnavailable 1), even over the input's
+	// explicit values; Keep keeps it and reports an error.
+	Strategy string `json:"strategy,omitempty"`
+}
+
+// Sidecars is the policy for the leader-electing containers of a
+// controller.
 type Sidecars struct {
-	// LeaderElection: Check (default) reports sidecars that run without
-	// leader election beside other replicas; Add adds the flag; Ignore.
+	// LeaderElection: Auto (default) adds the flag where the policy raises
+	// replicas above 1 and reports the input's own replicated workloads
+	// that lack it; Add adds it wherever replicas > 1; Check only reports
+	// (an error where the policy raised replicas); Ignore.
 	LeaderElection string `json:"leaderElection,omitempty"`
 }
 
@@ -199,7 +215,8 @@ func (p *Policy) setDefaults() {
 	if s.Tolerations.ControlPlane == nil {
 		s.Tolerations.ControlPlane = ptr(true)
 	}
-	def(&s.Sidecars.LeaderElection, Check)
+	def(&s.Sidecars.LeaderElection, Auto)
+	def(&s.Rollout.Strategy, Fix)
 	if s.NodePlugin.TolerateControlPlane == nil {
 		s.NodePlugin.TolerateControlPlane = ptr(false)
 	}

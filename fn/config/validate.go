@@ -86,7 +86,8 @@ func (p *Policy) validate(name namer) Errors {
 			add(at+".tolerationSeconds", "must be set only with effect NoExecute, got effect %q", t.Effect)
 		}
 	}
-	oneOf("spec.sidecars.leaderElection", s.Sidecars.LeaderElection, Check, Add, Ignore)
+	oneOf("spec.sidecars.leaderElection", s.Sidecars.LeaderElection, Auto, Add, Check, Ignore)
+	oneOf("spec.rollout.strategy", s.Rollout.Strategy, Fix, Keep)
 	if pdb := s.PodDisruptionBudget; pdb != nil && (pdb.MaxUnavailable == nil) == (pdb.MinAvailable == nil) {
 		add("spec.podDisruptionBudget", "must set exactly one of maxUnavailable and minAvailable")
 	}

@@ -155,3 +155,10 @@ func Describe(targets []config.Target) string {
 	}
 	return "no Deployment or StatefulSet matches the targets " + strings.Join(ts, ", ")
 }
+
+// IsWorkloadItem reports whether an item is a Deployment or StatefulSet,
+// by the kind and apiVersion the lexer read.
+func IsWorkloadItem(it *krmio.Item) bool {
+	group, _, _ := strings.Cut(it.APIVersion(), "/")
+	return (it.Kind() == "Deployment" || it.Kind() == "StatefulSet") && (group == "apps" || group == "extensions")
+}

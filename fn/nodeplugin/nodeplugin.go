@@ -1,7 +1,8 @@
 // Package nodeplugin finds a CSI controller's node plugin DaemonSet and
 // checks that it runs wherever the controller can: a controller whose
-// sidecars reach the driver through a hostPath socket served by the node
-// plugin (Harvester's, among others) only works on nodes that run it.
+// sidecars reach the driver through a CSI socket on the host that the node
+// plugin serves (Harvester's, among others) only works on nodes that run
+// it.
 package nodeplugin
 
 import (
@@ -15,6 +16,8 @@ import (
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/klog/v2"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
 	"github.com/csi-placement/csi-placement/fn/workload"
@@ -22,9 +25,6 @@ import (
 )
 
 const rule = "node plugin"
-
-// kubeletDir is where CSI node plugins serve their sockets.
-const kubeletDir = "/var/lib/kubelet/"
 
 // ControlPlaneTaints are the taints control-plane nodes carry across
 // distributions (kubeadm, Talos, Rancher; RKE1; OpenShift; RKE1 and
@@ -41,18 +41,19 @@ var ControlPlaneTaints = []corev1.Taint{
 // Match is a controller's node plugin.
 type Match struct {
 	DaemonSet *workload.Workload
-	// Socket is the hostPath the controller shares with it, when it
-	// reaches the driver that way; "" otherwise.
+	// Socket is the host path of the CSI socket the controller reaches the
+	// driver through and the node plugin serves, when it does; "" otherwise.
 	Socket string
 	// By says how it was found.
 	By string
 }
 
 // Find looks for the node plugin of a controller among the DaemonSets: in
-// the same namespace, one that shares a hostPath under the kubelet
-// directory; else one that names the same CSI driver (drivers are the
-// names of the input's CSIDriver objects, and those found in kubelet
-// plugin paths); else one with the same app.kubernetes.io/name label.
+// the same namespace, one that serves a CSI socket on the host that a
+// controller container connects to; else one that names the same CSI
+// driver (drivers are the names of the input's CSIDriver objects, and
+// those found in kubelet plugin paths); else one with the same
+// app.kubernetes.io/name label.
 func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []string) (Match, bool) {
 	var same []*workload.Workload
 	for _, ds := range daemonSets {
@@ -60,11 +61,11 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 			same = append(same, ds)
 		}
 	}
-	own := Sockets(ctrl)
+	needs := Needs(ctrl)
 	for _, ds := range same {
-		for _, p := range Sockets(ds) {
-			if slices.Contains(own, p) {
-				return Match{DaemonSet: ds, Socket: p, By: "shared hostPath " + p}, true
+		for _, p := range served(ds) {
+			if slices.Contains(needs, p) {
+				return Match{DaemonSet: ds, Socket: p, By: "the socket " + p}, true
 			}
 		}
 	}
@@ -86,18 +87,152 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 	return Match{}, false
 }
 
-// Sockets are the workload's hostPath volumes under the kubelet directory,
-// where node plugins serve their sockets.
-func Sockets(w *workload.Workload) []string {
+// Needs are the host paths of the CSI sockets the workload's containers
+// connect to (--csi-address, or ADDRESS / CSI_ADDRESS without the flag)
+// through a hostPath volume, and that no container of its own pod serves:
+// what another pod on the same node must serve.
+func Needs(w *workload.Workload) []string {
+	uses, serves := sockets(w)
 	var out []string
-	for _, v := range yn.Items(yn.Lookup(w.Obj, "spec", "template", "spec", "volumes")) {
-		if p := yn.String(yn.Lookup(v, "hostPath", "path")); p != "" {
-			if p = path.Clean(p) + "/"; strings.HasPrefix(p, kubeletDir) {
-				out = append(out, strings.TrimSuffix(p, "/"))
-			}
+	for _, p := range uses {
+		if !slices.Contains(serves, p) && !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// served are the host paths of the CSI sockets a DaemonSet's containers
+// serve (--endpoint, or CSI_ENDPOINT without the flag) or register with
+// the kubelet (--kubelet-registration-path).
+func served(w *workload.Workload) []string {
+	_, serves := sockets(w)
+	return serves
+}
+
+// Flags and variables that name a CSI socket: the ones a client connects
+// to and the ones a driver serves.
+var (
+	clientFlags = []string{"csi-address", "csiAddress"}
+	serverFlags = []string{"endpoint", "csi-endpoint", "csiEndpoint"}
+	clientEnv   = []string{"ADDRESS", "CSI_ADDRESS"}
+	serverEnv   = []string{"CSI_ENDPOINT"}
+)
+
+// sockets reads, for every container of the pod template, the CSI sockets
+// it uses and serves, resolved through its volume mounts to host paths.
+func sockets(w *workload.Workload) (uses, serves []string) {
+	spec := yn.Lookup(w.Obj, "spec", "template", "spec")
+	hostPaths := map[string]string{}
+	for _, v := range yn.Items(yn.Get(spec, "volumes")) {
+		if p := yn.String(yn.Lookup(v, "hostPath", "path")); p != "" {
+			hostPaths[yn.String(yn.Get(v, "name"))] = p
+		}
+	}
+	containers := append(yn.Items(yn.Get(spec, "containers")), yn.Items(yn.Get(spec, "initContainers"))...)
+	for _, c := range containers {
+		env := map[string]string{}
+		for _, e := range yn.Items(yn.Get(c, "env")) {
+			env[yn.String(yn.Get(e, "name"))] = yn.String(yn.Get(e, "value"))
+		}
+		var words []string
+		for _, list := range []string{"command", "args"} {
+			for _, a := range yn.Items(yn.Get(c, list)) {
+				words = append(words, strings.Fields(a.Value)...) // a shell line in one item, too
+			}
+		}
+		host := func(addr string) string { return hostPath(c, hostPaths, expand(addr, env)) }
+		use, serve := flagValues(words, clientFlags), flagValues(words, serverFlags)
+		if len(use) == 0 {
+			use = envValues(env, clientEnv)
+		}
+		if len(serve) == 0 {
+			serve = envValues(env, serverEnv)
+		}
+		for _, a := range use {
+			if p := host(a); p != "" {
+				uses = append(uses, p)
+			}
+		}
+		for _, a := range serve {
+			if p := host(a); p != "" {
+				serves = append(serves, p)
+			}
+		}
+		for _, a := range flagValues(words, []string{"kubelet-registration-path"}) {
+			serves = append(serves, path.Clean(expand(a, env))) // a host path already
+		}
+	}
+	return uses, serves
+}
+
+// flagValues are the values of the named flags (-name=v, --name=v, or
+// --name v) among words.
+func flagValues(words, names []string) []string {
+	var out []string
+	for i, w := range words {
+		if !strings.HasPrefix(w, "-") {
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if !hasValue && i+1 < len(words) && !strings.HasPrefix(words[i+1], "-") {
+			value = words[i+1]
+		}
+		if value = strings.Trim(value, `"'`); value != "" {
+			out = append(out, value)
+		}
+	}
+	return out
+}
+
+func envValues(env map[string]string, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if v := env[n]; v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var envRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// expand replaces $(VAR) references, as the kubelet does in args.
+func expand(s string, env map[string]string) string {
+	return envRef.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := env[m[2:len(m)-1]]; ok {
+			return v
+		}
+		return m
+	})
+}
+
+// hostPath resolves a socket address inside container c to its path on
+// the host, through the longest mount of a hostPath volume that holds it;
+// "" when it is not on a hostPath volume.
+func hostPath(c *yaml.Node, hostPaths map[string]string, addr string) string {
+	addr = strings.TrimPrefix(strings.TrimPrefix(addr, "unix://"), "unix:")
+	if !strings.HasPrefix(addr, "/") {
+		return ""
+	}
+	addr = path.Clean(addr)
+	best, bestLen := "", -1
+	for _, m := range yn.Items(yn.Get(c, "volumeMounts")) {
+		hp, ok := hostPaths[yn.String(yn.Get(m, "name"))]
+		mp := path.Clean(yn.String(yn.Get(m, "mountPath")))
+		if !ok || mp == "." {
+			continue
+		}
+		rel, found := strings.CutPrefix(addr, mp)
+		if !found || rel != "" && !strings.HasPrefix(rel, "/") && mp != "/" || len(mp) <= bestLen {
+			continue
+		}
+		best, bestLen = path.Join(hp, strings.TrimPrefix(rel, "/")), len(mp)
+	}
+	return best
 }
 
 // driverName finds CSI driver names in a manifest's text: kubelet plugin
@@ -176,6 +311,6 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 		where = "on control-plane nodes tainted " + strings.Join(problems, ", ")
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.template.spec.volumes",
-		Message: fmt.Sprintf("node plugin: the controller reaches its driver through the hostPath %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
+		Message: fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
 			m.Socket, m.DaemonSet, where)}}
 }

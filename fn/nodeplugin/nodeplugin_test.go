@@ -16,9 +16,27 @@ metadata: {name: ctrl, namespace: kube-system, labels: {app.kubernetes.io/name: 
 spec:
   template:
     spec:
+      containers:
+      - name: csi-provisioner
+        args: [--csi-address=$(ADDRESS)]
+        env: [{name: ADDRESS, value: /csi/csi.sock}]
+        volumeMounts: [{name: socket-dir, mountPath: /csi/}]
       volumes:
       - name: socket-dir
         hostPath: {path: /var/lib/kubelet/harvester-plugins/driver.harvesterhci.io/, type: DirectoryOrCreate}
+`
+
+// plugin serves the socket the controller connects to, as Harvester's
+// node plugin does: the driver at --endpoint, the registrar naming it.
+const plugin = `      containers:
+      - name: node-driver-registrar
+        args: [--csi-address=/csi/csi.sock, --kubelet-registration-path=/var/lib/kubelet/harvester-plugins/driver.harvesterhci.io/csi.sock]
+        volumeMounts: [{name: s, mountPath: /csi}]
+      - name: driver
+        args: ["--endpoint=$(CSI_ENDPOINT)"]
+        env: [{name: CSI_ENDPOINT, value: "unix:///csi/csi.sock"}]
+        volumeMounts: [{name: s, mountPath: /csi}]
+      volumes: [{name: s, hostPath: {path: /var/lib/kubelet/harvester-plugins/driver.harvesterhci.io}}]
 `
 
 func ds(t *testing.T, ns, extra string) *workload.Workload {
@@ -27,10 +45,25 @@ func ds(t *testing.T, ns, extra string) *workload.Workload {
 
 func TestFind(t *testing.T) {
 	ctrl := testutil.Workload(t, controller)
-	socket := "      volumes: [{name: s, hostPath: {path: /var/lib/kubelet/harvester-plugins/driver.harvesterhci.io}}]\n"
-	m, ok := Find(ctrl, []*workload.Workload{ds(t, "other", socket), ds(t, "kube-system", socket)}, nil)
-	if !ok || m.Socket != "/var/lib/kubelet/harvester-plugins/driver.harvesterhci.io" || m.DaemonSet.Namespace != "kube-system" {
-		t.Errorf("by hostPath: %+v %v", m, ok)
+	m, ok := Find(ctrl, []*workload.Workload{ds(t, "other", plugin), ds(t, "kube-system", plugin)}, nil)
+	if !ok || m.Socket != "/var/lib/kubelet/harvester-plugins/driver.harvesterhci.io/csi.sock" || m.DaemonSet.Namespace != "kube-system" {
+		t.Errorf("by socket: %+v %v", m, ok)
+	}
+	// A shared directory is not a shared socket: manila's controller pod
+	// serves its own socket beside the node plugin's in one host folder.
+	own := strings.Replace(controller, "      volumes:", `      - name: driver
+        args: ["--endpoint=unix:///csi/csi.sock"]
+        volumeMounts: [{name: socket-dir, mountPath: /csi}]
+      volumes:`, 1)
+	m, ok = Find(testutil.Workload(t, own), []*workload.Workload{ds(t, "kube-system", plugin)}, nil)
+	if m.Socket != "" || len(Needs(testutil.Workload(t, own))) != 0 {
+		t.Errorf("a socket served in the controller's own pod: %+v %v", m, ok)
+	}
+	// Only the socket a container connects to counts, not the folder.
+	other := strings.Replace(plugin, "/csi/csi.sock", "/csi/node.sock", -1)
+	other = strings.Replace(other, "driver.harvesterhci.io/csi.sock", "driver.harvesterhci.io/node.sock", 1)
+	if m, _ := Find(ctrl, []*workload.Workload{ds(t, "kube-system", other)}, nil); m.Socket != "" {
+		t.Errorf("another socket in the same folder: %+v", m)
 	}
 	m, ok = Find(ctrl, []*workload.Workload{ds(t, "kube-system", "      containers: [{name: c}]\n")}, nil)
 	if !ok || m.Socket != "" || m.By != "app.kubernetes.io/name drv" {
@@ -55,8 +88,7 @@ func TestCheck(t *testing.T) {
 	harvester := ds(t, "kube-system", `      tolerations:
       - {effect: NoSchedule, key: node-role.kubernetes.io/control-plane, operator: Equal}
       - {effect: NoExecute, key: node-role.kubernetes.io/etcd, operator: Equal}
-      volumes: [{name: s, hostPath: {path: /var/lib/kubelet/harvester-plugins/driver.harvesterhci.io}}]
-`)
+`+plugin)
 	m, _ := Find(ctrl, []*workload.Workload{harvester}, nil)
 	fs := Check(m, nil, nil)
 	if len(fs) != 1 || !strings.Contains(fs[0].Message, "cannot run on control-plane nodes tainted node-role.kubernetes.io/control-plane=true:NoSchedule, node-role.kubernetes.io/controlplane=true:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd=true:NoExecute;") {

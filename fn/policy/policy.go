@@ -104,76 +104,221 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		return rep, err
 	}
 	audit := s.Mode == config.Audit
-	rules := rulesFor(s, want, setReplicas, others.pdbs, audit)
+	leases, err := sidecars.Leases(others.rbac)
+	if err != nil {
+		return rep, err
+	}
+	before := map[*krmio.Item]int{}
+	for _, w := range targets {
+		if n, _, err := w.Replicas(); err == nil {
+			before[w.Item] = n
+		}
+	}
+	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: audit, Before: before, Leases: leases}
+	rules := rulesFor(s, want, setReplicas, others.pdbs, le, audit)
 	cp, cpKnown := replicas.Count(s, inv)
+
+	// Apply: every rule to every target, and the node plugins' fixes.
+	type job struct {
+		w, target *workload.Workload
+		fs        []results.Finding
+		plugin    *nodeplugin.Match
+		pre       []results.Result // about the node plugin, reported first
+	}
+	jobs := make([]*job, len(targets))
 	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
 	plugins := map[*krmio.Item]*workload.Workload{}
-	for _, w := range targets {
-		target := w
+	for k, w := range targets {
+		j := &job{w: w, target: w}
+		jobs[k] = j
 		if audit {
-			target = workload.New(w.Item, yn.Copy(w.Obj))
+			j.target = workload.New(w.Item, yn.Copy(w.Obj))
 		}
-		var fs []results.Finding
 		for _, r := range rules {
-			fs = append(fs, r.Apply(target)...)
+			j.fs = append(j.fs, r.Apply(j.target)...)
 		}
-
-		// The node plugin matters to the check when the controller shares a
-		// socket with it, and to the fix and to explain in any case; when
-		// only the check needs it, only DaemonSets naming a socket are read.
-		var plugin nodeplugin.Match
-		var hasPlugin bool
-		if sockets := nodeplugin.Sockets(w); len(sockets) > 0 || *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
-			if *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
-				sockets = nil
-			}
-			candidates, err := daemonSetsIn(w.Namespace, sockets, others.daemonSets, plugins)
-			if err != nil {
-				return rep, err
-			}
-			plugin, hasPlugin = nodeplugin.Find(w, candidates, others.drivers)
+		// The node plugin matters to the check when the controller needs a
+		// socket on the host, and to the fix and to the proof in any case;
+		// when only the check needs it, only DaemonSets naming the socket's
+		// folder are read.
+		needs := nodeplugin.Needs(j.target)
+		if len(needs) == 0 && !*s.NodePlugin.TolerateControlPlane && len(nodes) == 0 {
+			continue
 		}
-		if hasPlugin && *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
+		if *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
+			needs = nil
+		}
+		candidates, err := daemonSetsIn(w.Namespace, needs, others.daemonSets, plugins)
+		if err != nil {
+			return rep, err
+		}
+		plugin, ok := nodeplugin.Find(j.target, candidates, others.drivers)
+		if !ok {
+			continue
+		}
+		j.plugin = &plugin
+		if *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
 			fixed[plugin.DaemonSet] = true
 			ds := plugin.DaemonSet
 			if audit {
 				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
 			}
 			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
-				rep.Results = append(rep.Results, report(ds, dsFindings, s.Mode)...)
+				j.pre = report(ds, dsFindings, s.Mode)
 			}
 		}
+	}
 
-		if len(nodes) > 0 {
-			proof, pfs := schedule.Prove(target, nodes)
-			fs = append(fs, pfs...)
+	// Prove: place the input's pods on the inventory, DaemonSets first (the
+	// node plugins as the policy left them), then every other Deployment
+	// and StatefulSet, then the targets in order; without an inventory,
+	// each target alone on a control plane of as many nodes as it has
+	// replicas, or as the control plane has.
+	var cluster *schedule.Cluster
+	var dsVerdicts map[*krmio.Item][]schedule.Verdict
+	if len(nodes) > 0 {
+		if cluster, dsVerdicts, err = newCluster(nodes, items, targets, others, plugins); err != nil {
+			return rep, err
+		}
+	}
+	for _, j := range jobs {
+		var pl schedule.Placement
+		var ro schedule.Rollout
+		c := cluster
+		if c != nil {
+			proof, pfs := schedule.Prove(j.target, c)
+			j.fs = append(j.fs, pfs...)
+			pl, ro = proof.Placement, proof.Rollout
 			pr := Proof{Proof: proof}
-			if hasPlugin {
-				pr.NodePlugin = &plugin
-				if plugin.Socket != "" {
-					if pr.Plugin, err = nodeplugin.Verdicts(plugin, nodes); err != nil {
-						return rep, err
-					}
-					fs = append(fs, nodeplugin.Check(plugin, proof.Verdicts, pr.Plugin)...)
+			if j.plugin != nil {
+				pr.NodePlugin = j.plugin
+				pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
+				if j.plugin.Socket != "" {
+					j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
 				}
 			}
 			rep.Proofs = append(rep.Proofs, pr)
 		} else {
 			if cpKnown {
-				fs = append(fs, replicas.Pending(s, target, cp)...)
+				j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
 			}
-			if hasPlugin {
-				fs = append(fs, nodeplugin.Check(plugin, nil, nil)...)
+			if j.plugin != nil {
+				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
 			}
+			t, err := schedule.ReadTarget(j.target)
+			if err != nil {
+				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Message: "rollout: " + err.Error()})
+				rep.Results = append(rep.Results, j.pre...)
+				rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
+				continue
+			}
+			n := t.Replicas
+			if cpKnown && cp > 0 {
+				n = cp
+			}
+			c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&t.Template.Spec))
+			pl, ro = schedule.Simulate(c, t)
 		}
-		rep.Results = append(rep.Results, report(w, fs, s.Mode)...)
+		j.fs = append(j.fs, judgeRollout(s, j.target, c, pl, ro, audit, &rep)...)
+		rep.Results = append(rep.Results, j.pre...)
+		rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
 	}
 	return rep, nil
 }
 
+// judgeRollout turns a rollout that cannot finish into a fix (Enforce,
+// rollout.strategy Fix), an error (Keep; Audit reports the fix as one), or
+// a warning where no strategy would help. The proof is updated to the
+// strategy the output has.
+func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout, audit bool, rep *Report) []results.Finding {
+	if ro.CanFinish || pl.Pending > 0 {
+		return nil // a placement problem, reported as one
+	}
+	setRollout := func(r schedule.Rollout) {
+		if n := len(rep.Proofs); n > 0 && rep.Proofs[n-1].Workload == w.String() {
+			rep.Proofs[n-1].Rollout = r
+		}
+	}
+	t, err := schedule.ReadTarget(w)
+	if err != nil {
+		return nil
+	}
+	if !replicas.Stalls(w, ro, pl) {
+		if t.Strategy.Type == "OnDelete" {
+			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Message: "rollout: " + ro.Reason}}
+		}
+		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Message: "rollout: " + ro.Reason}}
+	}
+	if s.Rollout.Strategy == config.Keep {
+		return []results.Finding{replicas.KeptRollout(t.Strategy, t.Replicas, ro.Reason)}
+	}
+	fs := replicas.FixRollout(w, t.Strategy, t.Replicas, ro.Reason)
+	if fixed, err := schedule.ReadTarget(w); err == nil && !audit {
+		after := schedule.SimulateRollout(c, fixed.Replica(), fixed.Replicas, pl, fixed.Strategy)
+		setRollout(after)
+		if !after.CanFinish {
+			fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
+				Message: "rollout: even one pod at a time the rollout " + after.Reason})
+		}
+	}
+	return fs
+}
+
+const rollingPath = "spec.strategy.rollingUpdate"
+
+// newCluster places the input's DaemonSets and its other Deployments and
+// StatefulSets on the inventory, and returns the DaemonSets' verdicts.
+func newCluster(nodes []*corev1.Node, items []*krmio.Item, targets []*workload.Workload, o others, decoded map[*krmio.Item]*workload.Workload) (*schedule.Cluster, map[*krmio.Item][]schedule.Verdict, error) {
+	c := schedule.NewCluster(nodes)
+	c.Namespaces = o.namespaces
+	verdicts := map[*krmio.Item][]schedule.Verdict{}
+	isTarget := map[*krmio.Item]bool{}
+	for _, t := range targets {
+		isTarget[t.Item] = true
+	}
+	get := func(it *krmio.Item) (*workload.Workload, error) {
+		if w := decoded[it]; w != nil {
+			return w, nil
+		}
+		obj, err := it.Node()
+		if err != nil {
+			return nil, err
+		}
+		w := workload.New(it, obj)
+		decoded[it] = w
+		return w, nil
+	}
+	for _, it := range o.daemonSets {
+		w, err := get(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		var tmpl corev1.PodTemplateSpec
+		if err := schedule.Decode(yn.Lookup(w.Obj, "spec", "template"), &tmpl); err != nil {
+			return nil, nil, fmt.Errorf("%s: reading the pod template: %w", w, err)
+		}
+		verdicts[it] = schedule.PlaceDaemonSet(c, w.String(), w.Namespace, &tmpl)
+	}
+	for _, it := range items {
+		if isTarget[it] || !detect.IsWorkloadItem(it) {
+			continue
+		}
+		w, err := get(it)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := schedule.ReadTarget(w)
+		if err != nil {
+			continue // not ours to judge; the API server will
+		}
+		schedule.Place(c, t.Replica(), t.Replicas, "old")
+	}
+	return c, verdicts, nil
+}
+
 // rulesFor lists the rules the spec asks for, in the order they apply:
 // placement first, then the replica count, then what depends on it.
-func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, audit bool) []rule {
+func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le sidecars.LeaderElection, audit bool) []rule {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -188,16 +333,13 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, audi
 	if setReplicas {
 		rules = append(rules, replicas.Set{Count: want})
 	}
-	if s.PodAntiAffinity.Type == config.Required {
-		rules = append(rules, replicas.Rollout{})
-	}
 	if s.PriorityClassName != "" {
 		rules = append(rules, ha.Priority{Name: s.PriorityClassName})
 	}
 	if ts := s.TopologySpread; ts != nil {
 		rules = append(rules, ha.Spread{TopologyKey: ts.TopologyKey, MaxSkew: *ts.MaxSkew, WhenUnsatisfiable: ts.WhenUnsatisfiable})
 	}
-	rules = append(rules, sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: audit})
+	rules = append(rules, le)
 	if b := s.PodDisruptionBudget; b != nil {
 		budget := pdb.Budget{Spec: *b, Existing: pdbs}
 		if !audit {
@@ -212,12 +354,14 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, audi
 }
 
 // others are the items, besides targets and Nodes, that rules look at:
-// DaemonSets (node plugins, decoded when needed), the drivers' names, and
-// PodDisruptionBudgets.
+// DaemonSets (node plugins, decoded when needed), the drivers' names,
+// PodDisruptionBudgets, and the labels of Namespaces.
 type others struct {
 	daemonSets []*krmio.Item
 	drivers    []string
 	pdbs       []*yaml.Node
+	namespaces map[string]map[string]string
+	rbac       []*yaml.Node
 }
 
 // daemonSetsIn decodes the DaemonSets that may be in namespace ns (whose
@@ -280,6 +424,10 @@ func read(items []*krmio.Item) (others, error) {
 			keep = group == "storage.k8s.io"
 		case "PodDisruptionBudget":
 			keep = group == "policy"
+		case "Namespace":
+			keep = group == "v1"
+		case "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding":
+			keep = group == "rbac.authorization.k8s.io"
 		}
 		if !keep {
 			continue
@@ -297,6 +445,13 @@ func read(items []*krmio.Item) (others, error) {
 			o.drivers = append(o.drivers, yn.String(yn.Lookup(obj, "metadata", "name")))
 		case "PodDisruptionBudget":
 			o.pdbs = append(o.pdbs, obj)
+		case "Namespace":
+			if o.namespaces == nil {
+				o.namespaces = map[string]map[string]string{}
+			}
+			o.namespaces[yn.String(yn.Lookup(obj, "metadata", "name"))] = yn.StringMap(yn.Lookup(obj, "metadata", "labels"))
+		default:
+			o.rbac = append(o.rbac, obj)
 		}
 	}
 	return o, nil

@@ -6,6 +6,9 @@ import (
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/schedule"
+	"github.com/csi-placement/csi-placement/fn/workload"
 )
 
 func spec(t *testing.T, y string) config.Spec {
@@ -101,7 +104,10 @@ func TestPending(t *testing.T) {
 	}
 }
 
-func TestRollout(t *testing.T) {
+// TestFixRollout: the fix sets maxSurge 0 and lets one pod go, over the
+// input's explicit values, and words the reason the simulation gave.
+func TestFixRollout(t *testing.T) {
+	const why = "stalls"
 	for _, tc := range []struct {
 		name, in, want string
 		msgs           []string
@@ -109,33 +115,31 @@ func TestRollout(t *testing.T) {
 		name: "no strategy: the Kubernetes default is RollingUpdate",
 		in:   "kind: Deployment\nspec:\n  replicas: 3\n  template: {}\n",
 		want: "kind: Deployment\nspec:\n  replicas: 3\n  template: {}\n  strategy:\n    rollingUpdate:\n      maxUnavailable: 1\n      maxSurge: 0\n",
-		msgs: []string{"info: rollout: set maxUnavailable 1, maxSurge 0"},
+		msgs: []string{"info: rollout: maxUnavailable unset -> 1, maxSurge unset -> 0, as with maxSurge 1, maxUnavailable 0 (maxSurge the default 25%, maxUnavailable the default 25% of 3 replicas) the rollout stalls"},
 	}, {
-		name: "only what is unset is set",
-		in:   "kind: Deployment\nspec:\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 2\n",
-		want: "kind: Deployment\nspec:\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 2\n      maxSurge: 0\n",
-		msgs: []string{"info: rollout: set maxSurge 0"},
+		name: "a maxUnavailable that lets a pod go is kept",
+		in:   "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 2\n",
+		want: "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 2\n      maxSurge: 0\n",
+		msgs: []string{"info: rollout: maxSurge unset -> 0, as with maxSurge 1, maxUnavailable 2 (maxSurge the default 25% of 3 replicas) the rollout stalls"},
 	}, {
-		name: "a surge is kept, with a warning",
-		in:   "kind: Deployment\nspec:\n  strategy:\n    rollingUpdate: {maxSurge: 25%}\n",
-		want: "kind: Deployment\nspec:\n  strategy:\n    rollingUpdate: {maxSurge: 25%}\n",
-		msgs: []string{"warning: rollout: maxSurge 25% with a required pod anti-affinity: with as many replicas as nodes the surge pod has nowhere to run and the rollout deadlocks; set it to 0"},
+		name: "explicit values that stall are replaced",
+		in:   "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}\n",
+		want: "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 1}\n",
+		msgs: []string{"info: rollout: maxUnavailable 0 -> 1, maxSurge 1 -> 0, as with maxSurge 1, maxUnavailable 0 the rollout stalls"},
 	}, {
-		name: "maxUnavailable 0 is kept: a zero surge beside it would be invalid",
-		in:   "kind: Deployment\nspec:\n  strategy:\n    rollingUpdate: {maxUnavailable: 0}\n",
-		want: "kind: Deployment\nspec:\n  strategy:\n    rollingUpdate: {maxUnavailable: 0}\n",
-		msgs: []string{"warning: rollout: maxUnavailable 0 with a required pod anti-affinity needs a surge pod, which has nowhere to run when there are as many replicas as nodes; set maxUnavailable to 1"},
-	}, {
-		name: "Recreate and StatefulSets are left alone",
-		in:   "kind: Deployment\nspec:\n  strategy: {type: Recreate}\n",
-		want: "kind: Deployment\nspec:\n  strategy: {type: Recreate}\n",
-	}, {
-		name: "StatefulSet",
-		in:   "kind: StatefulSet\nspec: {}\n",
-		want: "kind: StatefulSet\nspec: {}\n",
+		name: "a percentage of 0 pods is 0",
+		in:   "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 50%, maxUnavailable: 25%}\n",
+		want: "kind: Deployment\nspec:\n  replicas: 3\n  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 1}\n",
+		msgs: []string{"info: rollout: maxUnavailable 25% -> 1, maxSurge 50% -> 0, as with maxSurge 2, maxUnavailable 0 (maxSurge 50%, maxUnavailable 25% of 3 replicas) the rollout stalls"},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			testutil.Run(t, Rollout{}.Apply, tc.in, tc.want, tc.msgs...)
+			testutil.Run(t, func(w *workload.Workload) []results.Finding {
+				st, err := schedule.ReadTarget(w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return FixRollout(w, st.Strategy, st.Replicas, why)
+			}, tc.in, tc.want, tc.msgs...)
 		})
 	}
 }

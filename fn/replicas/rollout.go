@@ -5,8 +5,10 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/schedule"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
@@ -16,49 +18,51 @@ const (
 	rollingPath = "spec.strategy.rollingUpdate"
 )
 
-// Rollout makes a Deployment with a required anti-affinity roll one pod at
-// a time without a surge pod: with N replicas on N nodes a surge pod has no
-// node to go to, and the rollout would never finish.
-type Rollout struct{}
-
-// Apply edits spec.strategy.
-func (Rollout) Apply(w *workload.Workload) []results.Finding {
-	if w.Kind != "Deployment" {
-		return nil
-	}
-	strategy := yn.Lookup(w.Obj, "spec", "strategy")
-	if t := yn.String(yn.Get(strategy, "type")); t != "" && t != "RollingUpdate" {
-		return nil
-	}
-	ru := yn.Get(strategy, "rollingUpdate")
-	surge, unavail := yn.Get(ru, "maxSurge"), yn.Get(ru, "maxUnavailable")
-	var out []results.Finding
-	switch {
-	case surge != nil && !isZero(yn.String(surge)):
-		return []results.Finding{{Rule: rolloutRule, Severity: results.Warning, Field: rollingPath + ".maxSurge",
-			Message: fmt.Sprintf("rollout: maxSurge %s with a required pod anti-affinity: with as many replicas as nodes the surge pod has nowhere to run and the rollout deadlocks; set it to 0", yn.String(surge))}}
-	case surge == nil && unavail != nil && isZero(yn.String(unavail)):
-		return []results.Finding{{Rule: rolloutRule, Severity: results.Warning, Field: rollingPath + ".maxUnavailable",
-			Message: "rollout: maxUnavailable 0 with a required pod anti-affinity needs a surge pod, which has nowhere to run when there are as many replicas as nodes; set maxUnavailable to 1"}}
-	}
-	var set []string
-	add := func(key string, v *yaml.Node) {
-		ru := yn.Ensure(yn.Ensure(w.Spec(), "strategy", yaml.MappingNode, w.SpecOrder()), "rollingUpdate", yaml.MappingNode, yn.StrategyOrder)
-		yn.Set(ru, key, v, yn.RollingUpdateOrder)
-		set = append(set, key+" "+v.Value)
-	}
-	if unavail == nil {
-		add("maxUnavailable", yn.Int(1))
-	}
-	if surge == nil {
-		add("maxSurge", yn.Int(0))
-	}
-	if len(set) > 0 {
-		out = append(out, results.Finding{Rule: rolloutRule, Severity: results.Info, Field: rollingPath,
-			Message:   "rollout: set " + strings.Join(set, ", "),
-			Violation: fmt.Sprintf("`%s` must set %s", rollingPath, strings.Join(set, ", "))})
-	}
-	return out
+// Stalls reports whether a rollout that cannot finish is the strategy's
+// doing: a Deployment's rolling update whose replicas could all run.
+func Stalls(w *workload.Workload, r schedule.Rollout, placed schedule.Placement) bool {
+	return !r.CanFinish && placed.Pending == 0 && w.Kind == "Deployment" && strings.HasPrefix(r.Strategy, "RollingUpdate")
 }
 
-func isZero(v string) bool { return v == "0" || v == "0%" }
+// FixRollout makes a Deployment roll one pod at a time without a surge
+// pod (maxSurge 0, and maxUnavailable 1 unless it already lets a pod go):
+// the rollout simulation found that a surge pod has nowhere to run, so
+// the new ReplicaSet waits for it forever. why is the simulation's reason.
+func FixRollout(w *workload.Workload, st schedule.Strategy, replicas int, why string) []results.Finding {
+	one := intstr.FromInt32(1)
+	raw := st
+	raw.MaxSurge = &one // keeps Fenceposts from lifting a 0 to 1
+	_, unavailable, _ := raw.Fenceposts(replicas)
+	ru := yn.Lookup(w.Obj, "spec", "strategy", "rollingUpdate")
+	var set, was []string
+	edit := func(key string, v int) {
+		cur := yn.Get(ru, key)
+		if cur != nil && yn.String(cur) == fmt.Sprint(v) {
+			return
+		}
+		from := "unset"
+		if cur != nil {
+			from = yn.String(cur)
+		}
+		ru = yn.Ensure(yn.Ensure(w.Spec(), "strategy", yaml.MappingNode, w.SpecOrder()), "rollingUpdate", yaml.MappingNode, yn.StrategyOrder)
+		yn.SetScalar(ru, key, yn.Int(v), yn.RollingUpdateOrder)
+		set = append(set, fmt.Sprintf("%s %d", key, v))
+		was = append(was, fmt.Sprintf("%s %s -> %d", key, from, v))
+	}
+	if unavailable < 1 || yn.Get(ru, "maxUnavailable") == nil {
+		edit("maxUnavailable", 1)
+	}
+	edit("maxSurge", 0)
+	if len(set) == 0 {
+		return nil
+	}
+	return []results.Finding{{Rule: rolloutRule, Severity: results.Info, Field: rollingPath,
+		Message:   fmt.Sprintf("rollout: %s, as with %s the rollout %s", strings.Join(was, ", "), st.Describe(replicas), why),
+		Violation: fmt.Sprintf("`%s` must set %s: with %s the rollout %s", rollingPath, strings.Join(set, ", "), st.Describe(replicas), why)}}
+}
+
+// KeptRollout is the finding when the policy keeps a strategy that stalls.
+func KeptRollout(st schedule.Strategy, replicas int, why string) results.Finding {
+	return results.Finding{Rule: rolloutRule, Severity: results.Error, Field: rollingPath,
+		Message: fmt.Sprintf("rollout: with %s the rollout %s; set maxSurge 0 and maxUnavailable 1, or `spec.rollout.strategy: Fix` (ConfigMap: rollout-strategy=fix)", st.Describe(replicas), why)}
+}

@@ -1,22 +1,24 @@
-// Package schedule proves a placement on the cluster's nodes: which nodes
-// a workload's pods can be scheduled on, by the scheduler's own predicates
-// from k8s.io/component-helpers (required node affinity and nodeSelector;
-// NoSchedule and NoExecute taints against tolerations), and why each other
-// node is rejected. The results and `csi-placement explain` both read it.
+// Package schedule proves a placement on the cluster's nodes, as the
+// kube-scheduler's filters and the workload controllers would decide it:
+// where each replica of a workload can land beside the pods the input's
+// other workloads put there (node affinity and nodeSelector, taints, host
+// ports, required inter-pod affinity and anti-affinity, topology spread),
+// why each other node is rejected, and whether a rollout can finish. The
+// node-level predicates are k8s.io/component-helpers'; the pod-level ones
+// follow the scheduler's documented semantics, and the real-cluster tier
+// holds them against the real scheduler. Scoring, resources and volumes
+// are not modelled.
 package schedule
 
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
 
@@ -64,6 +66,9 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 // Decode converts a yaml.v3 node into an API type, through JSON as the API
 // machinery does.
 func Decode(n *yaml.Node, out any) error {
+	if n == nil {
+		return nil // absent: the zero value
+	}
 	var v any
 	if err := n.Decode(&v); err != nil {
 		return err
@@ -84,28 +89,19 @@ type Verdict struct {
 	Reason string
 }
 
-// Check runs the predicates for a pod spec on every node, in order.
+// Check runs the node-level filters for a pod spec on every node, in
+// order.
 func Check(spec *corev1.PodSpec, nodes []*corev1.Node) []Verdict {
-	pod := &corev1.Pod{Spec: *spec}
-	required := nodeaffinity.GetRequiredNodeAffinity(pod)
+	pod := NewPod("", "", nil, spec)
 	out := make([]Verdict, len(nodes))
 	for i, n := range nodes {
-		v := Verdict{Node: n.Name, OK: true}
-		if ok, err := required.Match(n); err != nil || !ok {
-			v.OK, v.Reason = false, affinityReason(spec, n, err)
-		} else if taint, bad := corev1helpers.FindMatchingUntoleratedTaint(klog.Background(), n.Spec.Taints, spec.Tolerations, scheduling, false); bad {
-			v.OK, v.Reason = false, "untolerated taint "+taint.ToString()
-		}
-		out[i] = v
+		ok, reason := NodeFits(pod, n)
+		out[i] = Verdict{Node: n.Name, OK: ok, Reason: reason}
 	}
 	return out
 }
 
-// scheduling keeps the taints that stop a pod from being scheduled or
-// running; PreferNoSchedule does neither.
-func scheduling(t *corev1.Taint) bool {
-	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
-}
+var klogger = klog.Background()
 
 // affinityReason says which part of the required node affinity a node
 // fails, evaluating each part with the same helper.
@@ -180,27 +176,74 @@ func Eligible(vs []Verdict) []string {
 
 // Proof is a workload's placement on the inventory, after the policy.
 type Proof struct {
-	Workload string
-	Verdicts []Verdict
-	Replicas int
-	// OnePerNode is set when a required anti-affinity on the hostname
-	// selects the workload's own pods: at most one replica per node.
-	OnePerNode bool
+	Workload              string
+	Kind, Namespace, Name string
+	Replicas              int
+	// Verdicts are the first replica's, node by node.
+	Verdicts  []Verdict
+	Placement Placement
+	Rollout   Rollout
 }
 
-// Prove runs the predicates for a workload's pod template on the nodes and
-// reports: the eligible nodes (info), none (error: the pods would stay
-// Pending), or fewer than the replicas that must each have a node of
-// their own (warning).
-func Prove(w *workload.Workload, nodes []*corev1.Node) (Proof, []results.Finding) {
-	p := Proof{Workload: w.String()}
-	var tmpl corev1.PodTemplateSpec
-	if err := Decode(yn.Lookup(w.Obj, "spec", "template"), &tmpl); err != nil {
-		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: reading the pod template: " + err.Error()}}
+// Target is a workload decoded for the simulation.
+type Target struct {
+	Owner, Kind, Namespace string
+	Template               corev1.PodTemplateSpec
+	Replicas               int
+	Strategy               Strategy
+}
+
+// ReadTarget decodes what the simulation needs of a Deployment or
+// StatefulSet.
+func ReadTarget(w *workload.Workload) (Target, error) {
+	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}
+	if err := Decode(yn.Lookup(w.Obj, "spec", "template"), &t.Template); err != nil {
+		return t, fmt.Errorf("reading the pod template: %w", err)
 	}
-	p.Verdicts = Check(&tmpl.Spec, nodes)
-	p.Replicas, _, _ = w.Replicas()
-	p.OnePerNode = onePerNode(&tmpl, w.Namespace)
+	n, _, err := w.Replicas()
+	if err != nil {
+		return t, err
+	}
+	t.Replicas = n
+	if w.Kind == "StatefulSet" {
+		var s appsv1.StatefulSetUpdateStrategy
+		if err := Decode(yn.Lookup(w.Obj, "spec", "updateStrategy"), &s); err != nil {
+			return t, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
+		}
+		t.Strategy = StatefulSetStrategy(s)
+	} else {
+		var s appsv1.DeploymentStrategy
+		if err := Decode(yn.Lookup(w.Obj, "spec", "strategy"), &s); err != nil {
+			return t, fmt.Errorf("reading `spec.strategy`: %w", err)
+		}
+		t.Strategy = DeploymentStrategy(s)
+	}
+	return t, nil
+}
+
+// Replica makes the target's pods.
+func (t Target) Replica() Replica { return Template(t.Owner, t.Kind, t.Namespace, &t.Template) }
+
+// Simulate places the target's replicas on c (binding them there, so that
+// the next workload sees them) and rolls a template change out over them.
+func Simulate(c *Cluster, t Target) (Placement, Rollout) {
+	pl := Place(c, t.Replica(), t.Replicas, "old")
+	return pl, SimulateRollout(c, t.Replica(), t.Replicas, pl, t.Strategy)
+}
+
+// Prove places a workload on the inventory's cluster c (which holds the
+// pods the input's other workloads put there) and reports: the eligible
+// nodes (info), none (error: the pods would stay Pending), or fewer nodes
+// than replicas can use (warning). The rollout is the caller's to judge.
+func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
+	p := Proof{Workload: w.String(), Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
+	t, err := ReadTarget(w)
+	if err != nil {
+		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: " + err.Error()}}
+	}
+	p.Replicas = t.Replicas
+	p.Placement, p.Rollout = Simulate(c, t)
+	p.Verdicts = p.Placement.First
 	eligible := Eligible(p.Verdicts)
 	if len(eligible) == 0 {
 		var why []string
@@ -211,11 +254,11 @@ func Prove(w *workload.Workload, nodes []*corev1.Node) (Proof, []results.Finding
 			Message: "placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; ")}}
 	}
 	out := []results.Finding{{Rule: rule, Severity: results.Info, Note: true,
-		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(nodes), strings.Join(eligible, ", "))}}
-	if p.OnePerNode && p.Replicas > len(eligible) {
+		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(c.Nodes), strings.Join(eligible, ", "))}}
+	if pl := p.Placement; pl.Pending > 0 {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-			Message: fmt.Sprintf("placement: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
-				p.Replicas, hostname, results.Count(len(eligible), "eligible node"), results.Count(p.Replicas-len(eligible), "pod"))})
+			Message: fmt.Sprintf("placement: %d of %d replicas can be placed, %s would stay Pending: %s",
+				len(pl.Nodes), p.Replicas, results.Count(pl.Pending, "pod"), pl.Why)})
 	}
 	return p, out
 }
@@ -224,21 +267,3 @@ const (
 	rule     = "placement"
 	hostname = "kubernetes.io/hostname"
 )
-
-// onePerNode reports whether a required anti-affinity on the hostname
-// selects the template's own pods.
-func onePerNode(t *corev1.PodTemplateSpec, ns string) bool {
-	a := t.Spec.Affinity
-	if a == nil || a.PodAntiAffinity == nil {
-		return false
-	}
-	for _, term := range a.PodAntiAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
-		if term.TopologyKey != hostname || term.LabelSelector == nil || len(term.Namespaces) > 0 && !slices.Contains(term.Namespaces, ns) {
-			continue
-		}
-		if sel, err := metav1.LabelSelectorAsSelector(term.LabelSelector); err == nil && sel.Matches(labels.Set(t.Labels)) {
-			return true
-		}
-	}
-	return false
-}

@@ -93,7 +93,7 @@ func TestProve(t *testing.T) {
 		t.Fatalf("inventory: %v", names)
 	}
 
-	p, fs := Prove(testutil.Workload(t, controller), inv)
+	p, fs := Prove(testutil.Workload(t, controller), NewCluster(inv))
 	want := []Verdict{
 		{Node: "cp-0", OK: true},
 		{Node: "rke1-cp", Reason: "untolerated taint node-role.kubernetes.io/controlplane=true:NoSchedule"},
@@ -105,7 +105,7 @@ func TestProve(t *testing.T) {
 			t.Errorf("verdict %d: got %+v, want %+v", i, v, want[i])
 		}
 	}
-	if !p.OnePerNode || p.Replicas != 3 {
+	if p.Replicas != 3 || strings.Join(p.Placement.Nodes, " ") != "cp-0" || p.Placement.Pending != 2 {
 		t.Errorf("proof: %+v", p)
 	}
 	var msgs []string
@@ -113,12 +113,12 @@ func TestProve(t *testing.T) {
 		msgs = append(msgs, string(f.Severity)+": "+f.Message)
 	}
 	if got := strings.Join(msgs, "\n"); got != "info: placement: schedulable on 1 of 4 nodes: cp-0\n"+
-		"warning: placement: 3 replicas with a required anti-affinity on kubernetes.io/hostname but 1 eligible node: 2 pods would stay Pending" {
+		"warning: placement: 1 of 3 replicas can be placed, 2 pods would stay Pending: 0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had untolerated taint {node-role.kubernetes.io/controlplane=true:NoSchedule}" {
 		t.Errorf("findings:\n%s", got)
 	}
 
 	// Nowhere to go: an error naming each node's reason.
-	_, fs = Prove(testutil.Workload(t, strings.Replace(controller, "{kubernetes.io/os: linux}", "{kubernetes.io/os: plan9}", 1)), inv)
+	_, fs = Prove(testutil.Workload(t, strings.Replace(controller, "{kubernetes.io/os: linux}", "{kubernetes.io/os: plan9}", 1)), NewCluster(inv))
 	if len(fs) != 1 || fs[0].Severity != "error" || !strings.HasPrefix(fs[0].Message, "placement: no node of the inventory can run its pods, so they would stay Pending: cp-0 (nodeSelector kubernetes.io/os=plan9, node has \"linux\"); ") {
 		t.Errorf("got %+v", fs)
 	}

@@ -1,10 +1,12 @@
-// Package sidecars checks, and on request fixes, leader election in the
-// CSI sidecars of a controller that runs more than one replica: without it
-// every replica's sidecar acts at once, and they race.
+// Package sidecars checks, and fixes, leader election in the containers
+// of a controller that runs more than one replica: without it every
+// replica's provisioner, attacher, snapshot controller... acts at once,
+// and they race.
 package sidecars
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
+	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -19,66 +22,123 @@ import (
 
 const rule = "leader election"
 
-// LeaderElected are the sidecars that elect a leader when replicated.
-var LeaderElected = []string{"csi-provisioner", "csi-attacher", "csi-resizer", "csi-snapshotter", "external-health-monitor-controller"}
+// LeaderElected are the containers, by name or image, that elect a leader
+// when replicated: the CSI sidecars and the snapshot controller. Any other
+// container whose args show a flag of the family counts too.
+var LeaderElected = []string{"csi-provisioner", "csi-attacher", "csi-resizer", "csi-snapshotter",
+	"external-health-monitor-controller", "snapshot-controller"}
 
-// LeaderElection checks (Mode Check) or fixes (Mode Add) the sidecars of a
-// workload with more than one replica. In Audit mode a missing flag is an
-// error rather than a warning.
+// flagNames are the leader election flags: the CSI sidecars' and
+// snapshot-controller's, the Kubernetes components', controller-runtime's.
+var flagNames = []string{"leader-election", "leader-elect", "enable-leader-election"}
+
+// LeaderElection checks or fixes the leader-electing containers of a
+// workload with more than one replica. Before holds each target's replica
+// count before the policy changed it (by item), so that the rule knows
+// when the policy itself raised it above 1; Leases says whether a
+// ServiceAccount may use leases, which leader election needs.
 type LeaderElection struct {
-	Mode  string
-	Audit bool
+	Mode   string
+	Audit  bool
+	Before map[*krmio.Item]int
+	Leases func(namespace, serviceAccount string) Access
 }
 
-// Apply checks or edits the sidecars' args.
+// Access is what the input's RBAC says about a ServiceAccount and leases.
+type Access int
+
+const (
+	Unknown Access = iota // the input has no RBAC for it
+	Granted
+	Denied
+)
+
+// Apply checks or edits the containers' args.
 func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 	if f.Mode == config.Ignore {
 		return nil
 	}
-	if n, _, err := w.Replicas(); err != nil || n <= 1 {
+	n, _, err := w.Replicas()
+	if err != nil || n <= 1 {
 		return nil
 	}
+	before, known := f.Before[w.Item]
+	raised := known && before <= 1
+	add := f.Mode == config.Add || f.Mode == config.Auto && raised
 	var out, missing []string
 	var findings []results.Finding
+	type edit struct {
+		c    *yaml.Node
+		name string
+		arg  *yaml.Node
+	}
+	var edits []edit
 	for i, c := range yn.Items(yn.Lookup(w.Obj, "spec", "template", "spec", "containers")) {
 		name := yn.String(yn.Get(c, "name"))
-		if !isLeaderElected(name, yn.String(yn.Get(c, "image"))) {
+		arg, enabled, family := flag(c)
+		if enabled || !family && !isLeaderElected(name, yn.String(yn.Get(c, "image"))) {
 			continue
 		}
-		arg, enabled := flag(c)
-		if enabled {
+		if add {
+			edits = append(edits, edit{c, name, arg})
 			continue
 		}
 		field := fmt.Sprintf("spec.template.spec.containers[%d].args", i)
-		if f.Mode != config.Add {
-			sev := results.Warning
-			if f.Audit {
-				sev = results.Error
-			}
-			findings = append(findings, results.Finding{Rule: rule, Severity: sev, Field: field,
-				Message: fmt.Sprintf("leader election: container %q runs without --leader-election beside other replicas, so they act at once and race; add it (spec.sidecars.leaderElection: Add)", name)})
-			continue
+		sev, why := results.Warning, "beside other replicas"
+		if f.Audit {
+			sev = results.Error
 		}
-		args := yn.Ensure(c, "args", yaml.SequenceNode, []string{"name", "image", "command", "args"})
-		if arg != nil {
-			arg.Value, arg.Style = "--leader-election", 0 // was =false
-		} else {
-			args.Content = append(args.Content, yn.Str("--leader-election"))
+		if raised {
+			sev, why = results.Error, fmt.Sprintf("once the policy raises replicas %d -> %d", before, n)
 		}
+		findings = append(findings, results.Finding{Rule: rule, Severity: sev, Field: field,
+			Message: fmt.Sprintf("leader election: container %q runs without leader election %s, so the replicas act at once and race; enable it (spec.sidecars.leaderElection: Add)", name, why)})
+	}
+	if len(edits) == 0 {
+		return findings
+	}
+	sa := yn.String(yn.Lookup(w.Obj, "spec", "template", "spec", "serviceAccountName"))
+	if sa == "" {
+		sa = "default"
+	}
+	ns := w.Namespace
+	if f.Leases != nil && f.Leases(ns, sa) == Denied {
+		var names []string
+		for _, e := range edits {
+			names = append(names, strconv.Quote(e.name))
+		}
+		return append(findings, results.Finding{Rule: rule, Severity: results.Error, Field: "spec.template.spec.serviceAccountName",
+			Message: fmt.Sprintf("leader election: %s must elect a leader with %d replicas, but the input's RBAC gives ServiceAccount %s no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1",
+				strings.Join(names, ", "), n, account(ns, sa))})
+	}
+	for _, e := range edits {
 		added := "--leader-election"
-		if hasEnv(c, "POD_NAMESPACE") && !hasArg(c, "leader-election-namespace") {
-			args.Content = append(args.Content, yn.Str("--leader-election-namespace=$(POD_NAMESPACE)"))
-			added += " --leader-election-namespace=$(POD_NAMESPACE)"
+		if e.arg != nil {
+			name, _, _ := strings.Cut(strings.TrimLeft(e.arg.Value, "-"), "=")
+			dashes := e.arg.Value[:len(e.arg.Value)-len(strings.TrimLeft(e.arg.Value, "-"))]
+			added = dashes + name + "=true"
+			e.arg.Value, e.arg.Style = added, 0 // was =false
+		} else {
+			args := yn.Ensure(e.c, "args", yaml.SequenceNode, []string{"name", "image", "command", "args"})
+			args.Content = append(args.Content, yn.Str("--leader-election"))
+			if hasEnv(e.c, "POD_NAMESPACE") && !hasArg(e.c, "leader-election-namespace") {
+				args.Content = append(args.Content, yn.Str("--leader-election-namespace=$(POD_NAMESPACE)"))
+				added += " --leader-election-namespace=$(POD_NAMESPACE)"
+			}
 		}
-		out = append(out, name)
-		missing = append(missing, fmt.Sprintf("%s (%s)", name, added))
+		out = append(out, e.name)
+		missing = append(missing, fmt.Sprintf("%s (%s)", e.name, added))
 	}
-	if len(out) > 0 {
-		findings = append(findings, results.Finding{Rule: rule, Severity: results.Info, Field: "spec.template.spec.containers",
-			Message:   "leader election: added to " + strings.Join(missing, ", "),
-			Violation: fmt.Sprintf("containers %s must run with --leader-election beside other replicas", strings.Join(out, ", "))})
+	msg := "leader election: added to " + strings.Join(missing, ", ")
+	if raised {
+		msg += fmt.Sprintf(", as the policy raises replicas %d -> %d", before, n)
 	}
-	return findings
+	if f.Leases != nil && f.Leases(ns, sa) == Unknown {
+		msg += fmt.Sprintf(" (ServiceAccount %s needs get, create and update on leases, coordination.k8s.io)", account(ns, sa))
+	}
+	return append(findings, results.Finding{Rule: rule, Severity: results.Info, Field: "spec.template.spec.containers",
+		Message:   msg,
+		Violation: fmt.Sprintf("containers %s must run with leader election beside other replicas", strings.Join(out, ", "))})
 }
 
 func isLeaderElected(name, image string) bool {
@@ -91,24 +151,24 @@ func isLeaderElected(name, image string) bool {
 	return false
 }
 
-// flag finds the --leader-election flag (one dash or two, as Go's flag
-// package reads them) among args and command, and whether it enables
-// leader election.
-func flag(c *yaml.Node) (arg *yaml.Node, enabled bool) {
+// flag finds a leader election flag (one dash or two, as Go's flag
+// package reads them) among args and command: whether it enables leader
+// election, and whether the container has one at all.
+func flag(c *yaml.Node) (arg *yaml.Node, enabled, family bool) {
 	for _, list := range []string{"command", "args"} {
 		for _, a := range yn.Items(yn.Get(c, list)) {
 			name, value, hasValue := strings.Cut(strings.TrimLeft(a.Value, "-"), "=")
-			if name != "leader-election" || !strings.HasPrefix(a.Value, "-") {
+			if !slices.Contains(flagNames, name) || !strings.HasPrefix(a.Value, "-") {
 				continue
 			}
 			if !hasValue {
-				return a, true
+				return a, true, true
 			}
 			b, err := strconv.ParseBool(value)
-			return a, err == nil && b
+			return a, err == nil && b, true
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 func hasArg(c *yaml.Node, name string) bool {
@@ -130,4 +190,11 @@ func hasEnv(c *yaml.Node, name string) bool {
 		}
 	}
 	return false
+}
+
+func account(ns, sa string) string {
+	if ns == "" {
+		return sa
+	}
+	return ns + "/" + sa
 }
