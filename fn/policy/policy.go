@@ -192,8 +192,8 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			pr := Proof{Proof: proof}
 			if j.plugin != nil {
 				pr.NodePlugin = j.plugin
-				pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
 				if j.plugin.Socket != "" {
+					pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
 					j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
 				}
 			}

@@ -252,7 +252,7 @@ const (
 	reasonPorts                = "didn't have free ports for the requested pod ports"
 	reasonSpread               = "didn't match pod topology spread constraints"
 	reasonSpreadMissingLabel   = "didn't match pod topology spread constraints (missing required label)"
-	reasonUnschedulable        = "was unschedulable"
+	reasonUnschedulable        = "cordoned (spec.unschedulable)"
 )
 
 // NodeFits runs the node-level filters (unschedulable, required node
@@ -545,6 +545,8 @@ func short(r string) string {
 	switch {
 	case strings.HasPrefix(r, "missing label"), strings.HasPrefix(r, "nodeSelector"), strings.HasPrefix(r, "matches no required"), strings.HasPrefix(r, "invalid node affinity"):
 		return "didn't match Pod's node affinity/selector"
+	case r == reasonUnschedulable:
+		return "were unschedulable"
 	case strings.HasPrefix(r, "untolerated taint "):
 		return "had untolerated taint {" + strings.TrimPrefix(r, "untolerated taint ") + "}"
 	}

@@ -151,7 +151,7 @@ spec:
 		name:  "an unschedulable node",
 		nodes: []string{"cordoned"},
 		pod:   plain, ns: "default",
-		want: []string{"was unschedulable"},
+		want: []string{"cordoned (spec.unschedulable)"},
 	}} {
 		for run := range 2 { // the filters change nothing: twice gives the same
 			c := NewCluster(testNodes(tc.nodes...))
