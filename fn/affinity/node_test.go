@@ -7,7 +7,9 @@ import (
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
 )
 
-var labels = config.DefaultControlPlaneLabels
+// labels are the three control-plane labels, master among them, as a
+// user who opts in to master writes them.
+var labels = []string{"node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/controlplane", "node-role.kubernetes.io/master"}
 
 func TestNode(t *testing.T) {
 	required := Node{Type: config.Required, Existing: config.Merge, Labels: labels}

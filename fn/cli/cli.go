@@ -16,11 +16,14 @@ import (
 	"strings"
 
 	"github.com/csi-placement/csi-placement/fn/config"
+	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/policy"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
 	"sigs.k8s.io/yaml"
+
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
 
 // Version is stamped by the build.
@@ -279,7 +282,9 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 				out.WriteString("---\n")
 			}
 		}
-		if err := st.Write(&out); err != nil {
+		// Local-config items (a Node inventory, a PlacementPolicy) are not
+		// resources to apply: kustomize and kpt drop them too.
+		if err := st.WriteWithout(&out, isLocalConfig); err != nil {
 			return fail(io, err)
 		}
 	}
@@ -385,4 +390,15 @@ func printResults(w io.Writer, rs []results.Result, least results.Severity) int 
 func fail(io IO, err error) int {
 	fmt.Fprintln(io.Stderr, "error:", strings.TrimSpace(err.Error()))
 	return ExitError
+}
+
+// isLocalConfig reports whether an item is annotated
+// config.kubernetes.io/local-config: "true". Only items whose text names
+// the annotation are decoded.
+func isLocalConfig(it *krmio.Item) bool {
+	if !bytes.Contains(it.Raw(), []byte(detect.LocalConfig)) {
+		return false
+	}
+	obj, err := it.Node()
+	return err == nil && yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] == "true"
 }

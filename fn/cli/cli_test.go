@@ -36,7 +36,7 @@ func TestFunctionMode(t *testing.T) {
 	for _, want := range []string{
 		"    replicas: 1\n",
 		"        - effect: NoSchedule\n          key: node-role.kubernetes.io/control-plane\n          operator: Equal\n        - key: node-role.kubernetes.io/control-plane\n          operator: Exists\n          effect: NoSchedule\n",
-		"results:\n- message: 'node affinity: required a control-plane node (3 terms, was 0); pod anti-affinity: added a preferred term on kubernetes.io/hostname selecting the workload''s own pods; tolerations: added node-role.kubernetes.io/control-plane:NoSchedule, node-role.kubernetes.io/controlplane:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd:NoExecute, CriticalAddonsOnly (any effect); replicas 3 -> 1'\n  severity: info\n  resourceRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: harvester-csi-driver-controllers\n    namespace: kube-system\n  file:\n    path: deployment.yaml\n    index: 1\n",
+		"results:\n- message: 'node affinity: required a control-plane node (2 terms, was 0); pod anti-affinity: added a preferred term on kubernetes.io/hostname selecting the workload''s own pods; tolerations: added node-role.kubernetes.io/control-plane:NoSchedule, node-role.kubernetes.io/controlplane:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd:NoExecute, CriticalAddonsOnly (any effect); replicas 3 -> 1'\n  severity: info\n  resourceRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: harvester-csi-driver-controllers\n    namespace: kube-system\n  file:\n    path: deployment.yaml\n    index: 1\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks\n%s\ngot:\n%s", want, out)
@@ -90,7 +90,7 @@ func TestAuditMode(t *testing.T) {
 		t.Errorf("Audit must change nothing")
 	}
 	wantErrs := []string{
-		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms` must require a node with one of the labels node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane, node-role.kubernetes.io/master",
+		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms` must require a node with one of the labels node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.podAntiAffinity` must have a preferred term on kubernetes.io/hostname that selects the workload's own pods",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.tolerations` must tolerate node-role.kubernetes.io/control-plane:NoSchedule, node-role.kubernetes.io/controlplane:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd:NoExecute, CriticalAddonsOnly (any effect)",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.replicas` must be 1, got 3",

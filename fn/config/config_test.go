@@ -26,7 +26,7 @@ func TestParseDefaults(t *testing.T) {
 	if s.Mode != Enforce || s.OnNoMatch != Error || s.NodeAffinity.Type != Required || s.NodeAffinity.Existing != Merge ||
 		s.PodAntiAffinity.Type != Preferred || *s.PodAntiAffinity.Weight != 100 || s.PodAntiAffinity.TopologyKey != "kubernetes.io/hostname" ||
 		!*s.Tolerations.ControlPlane || s.Replicas != nil || s.ControlPlaneNodes != nil || *s.ReplicaBounds.Min != 1 || *s.ReplicaBounds.Max != 3 ||
-		len(s.NodeAffinity.ControlPlaneLabels) != 3 {
+		len(s.NodeAffinity.ControlPlaneLabels) != 2 {
 		t.Errorf("defaults differ from the documented ones: %+v", s)
 	}
 }
@@ -212,7 +212,7 @@ func TestParseErrors(t *testing.T) {
 	}, {
 		name: "empty label list",
 		in:   typed + "spec:\n  nodeAffinity: {controlPlaneLabels: []}\n",
-		want: []string{"`spec.nodeAffinity.controlPlaneLabels` must not be empty: leave it out for the defaults (node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane, node-role.kubernetes.io/master)"},
+		want: []string{"`spec.nodeAffinity.controlPlaneLabels` must not be empty: leave it out for the defaults (node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane)"},
 	}, {
 		name: "another kind",
 		in:   "apiVersion: v1\nkind: Secret\n",

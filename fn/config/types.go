@@ -175,11 +175,16 @@ func (r Replicas) String() string {
 
 // Defaults, from the API's documentation.
 var (
+	// DefaultControlPlaneLabels leave out node-role.kubernetes.io/master:
+	// the API server warns on every apply of a pod spec that selects it,
+	// and every distribution's control plane has one of these (a cluster
+	// whose nodes carry only master is found from the inventory).
 	DefaultControlPlaneLabels = []string{
 		"node-role.kubernetes.io/control-plane",
 		"node-role.kubernetes.io/controlplane",
-		"node-role.kubernetes.io/master",
 	}
+	// MasterLabel is the control-plane label before Kubernetes 1.24.
+	MasterLabel        = "node-role.kubernetes.io/master"
 	DefaultWeight      = 100
 	DefaultTopologyKey = "kubernetes.io/hostname"
 	DefaultMinReplicas = 1

@@ -162,3 +162,26 @@ func IsWorkloadItem(it *krmio.Item) bool {
 	group, _, _ := strings.Cut(it.APIVersion(), "/")
 	return (it.Kind() == "Deployment" || it.Kind() == "StatefulSet") && (group == "apps" || group == "extensions")
 }
+
+// operators are drivers whose CSI controllers an operator creates at run
+// time: what to look for in the input, and where their placement is set.
+var operators = []struct{ marker, advice string }{
+	{"longhorn-driver-deployer", "Longhorn's manager creates its CSI controllers at run time (longhorn-driver-deployer), out of reach of manifest tools: place them with Longhorn's settings (chart values `longhornDriver.nodeSelector` and `longhornDriver.tolerations`, or the settings `system-managed-components-node-selector` and `taint-toleration`)"},
+	{"rook-ceph-operator", "Rook's operator creates its CSI provisioners at run time, out of reach of manifest tools: place them in the operator's config (chart values `csi.provisionerNodeAffinity` and `csi.provisionerTolerations`, or CSI_PROVISIONER_NODE_AFFINITY and CSI_PROVISIONER_TOLERATIONS in the rook-ceph-operator-config ConfigMap)"},
+}
+
+// Operator says, when the input holds the operator of a driver that
+// creates its CSI controllers at run time, where their placement is set.
+func Operator(items []*krmio.Item) string {
+	for _, it := range items {
+		if !IsWorkloadItem(it) {
+			continue
+		}
+		for _, op := range operators {
+			if bytes.Contains(it.Raw(), []byte(op.marker)) {
+				return op.advice
+			}
+		}
+	}
+	return ""
+}

@@ -69,6 +69,12 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			u, detect.LocalConfig, detect.LocalConfig)})
 	}
 	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
+	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, nodes); len(master) > 0 {
+		s.NodeAffinity.ControlPlaneLabels = append(slices.Clone(s.NodeAffinity.ControlPlaneLabels), config.MasterLabel)
+		rep.Results = append(rep.Results, results.Result{Severity: results.Info, Message: fmt.Sprintf(
+			"the inventory's control-plane nodes %s carry only the old %s label, so the policy selects it too (the API server will warn that it is deprecated)",
+			strings.Join(master, ", "), config.MasterLabel)})
+	}
 	inv, err := replicas.NewInventory(nodes, s.NodeAffinity.ControlPlaneLabels, items)
 	if err != nil {
 		return rep, err
@@ -91,6 +97,9 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 	}
 	if len(targets) == 0 {
 		msg := detect.Describe(s.Targets)
+		if op := detect.Operator(items); op != "" {
+			msg += "; " + op
+		}
 		switch s.OnNoMatch {
 		case config.Error:
 			rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
@@ -136,6 +145,9 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		}
 		for _, r := range rules {
 			j.fs = append(j.fs, r.Apply(j.target)...)
+		}
+		if len(nodes) == 0 {
+			j.fs = append(j.fs, portable(s, w, j.target, results.Warning)...)
 		}
 		// The node plugin matters to the check when the controller needs a
 		// socket on the host, and to the fix and to the proof in any case;
@@ -188,6 +200,9 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		if c != nil {
 			proof, pfs := schedule.Prove(j.target, c)
 			j.fs = append(j.fs, pfs...)
+			if len(schedule.Eligible(proof.Verdicts)) == 0 {
+				j.fs = append(j.fs, portable(s, j.w, j.target, results.Error)...)
+			}
 			pl, ro = proof.Placement, proof.Rollout
 			pr := Proof{Proof: proof}
 			if j.plugin != nil {
@@ -224,6 +239,22 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
 	}
 	return rep, nil
+}
+
+// portable checks, when the policy merged its required control-plane
+// affinity with one the input had, that the result still reaches every
+// distribution's control plane: a warning without an inventory, an error
+// when the inventory has no node for it (the proof says so too).
+func portable(s config.Spec, w, target *workload.Workload, sev results.Severity) []results.Finding {
+	if s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
+		yn.Lookup(w.Obj, "spec", "template", "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && yn.Lookup(w.Obj, "spec", "template", "spec", "nodeSelector") == nil {
+		return nil
+	}
+	var spec corev1.PodSpec
+	if err := schedule.Decode(yn.Lookup(target.Obj, "spec", "template", "spec"), &spec); err != nil {
+		return nil // the proof reports it
+	}
+	return affinity.Unportable(&spec, sev)
 }
 
 // judgeRollout turns a rollout that cannot finish into a fix (Enforce,
@@ -314,6 +345,25 @@ func newCluster(nodes []*corev1.Node, items []*krmio.Item, targets []*workload.W
 		schedule.Place(c, t.Replica(), t.Replicas, "old")
 	}
 	return c, verdicts, nil
+}
+
+// masterOnly names the inventory's nodes that carry the master label and
+// none of the policy's control-plane labels, when the policy uses the
+// default labels (a list the user wrote is taken as it is).
+func masterOnly(labels []string, nodes []*corev1.Node) []string {
+	if !slices.Equal(labels, config.DefaultControlPlaneLabels) {
+		return nil
+	}
+	var out []string
+	for _, n := range nodes {
+		if _, ok := n.Labels[config.MasterLabel]; !ok {
+			continue
+		}
+		if !slices.ContainsFunc(labels, func(l string) bool { _, has := n.Labels[l]; return has }) {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 // rulesFor lists the rules the spec asks for, in the order they apply:

@@ -76,7 +76,7 @@ func TestClusterObjects(t *testing.T) {
 
 func TestNodesWinOverClusterObjects(t *testing.T) {
 	nodes := []*corev1.Node{
-		{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"node-role.kubernetes.io/master": ""}}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "b"}},
 	}
 	inv, err := NewInventory(nodes, config.DefaultControlPlaneLabels, items(t, clusters))

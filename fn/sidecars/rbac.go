@@ -95,4 +95,6 @@ func grantsLeases(rules []rbacv1.PolicyRule) bool {
 	return true
 }
 
-func anyOf(list []string, v string) bool { return slices.Contains(list, v) || slices.Contains(list, "*") }
+func anyOf(list []string, v string) bool {
+	return slices.Contains(list, v) || slices.Contains(list, "*")
+}
