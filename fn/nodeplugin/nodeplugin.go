@@ -61,6 +61,14 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 			same = append(same, ds)
 		}
 	}
+	// A DaemonSet for the controller's OS first: charts ship a Windows
+	// node plugin beside the Linux one.
+	os := func(w *workload.Workload) string {
+		return yn.StringMap(yn.Lookup(w.Obj, "spec", "template", "spec", "nodeSelector"))["kubernetes.io/os"]
+	}
+	slices.SortStableFunc(same, func(a, b *workload.Workload) int {
+		return boolRank(os(a) != os(ctrl)) - boolRank(os(b) != os(ctrl))
+	})
 	needs := Needs(ctrl)
 	for _, ds := range same {
 		for _, p := range served(ds) {
@@ -313,4 +321,11 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.template.spec.volumes",
 		Message: fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
 			m.Socket, m.DaemonSet, where)}}
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
