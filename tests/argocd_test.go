@@ -49,7 +49,7 @@ func TestArgoCDKustomize(t *testing.T) {
 type cmpPlugin struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
-	Metadata struct {
+	Metadata   struct {
 		Name string `json:"name"`
 	} `json:"metadata"`
 	Spec struct {
