@@ -1,6 +1,8 @@
 package tests
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -21,6 +23,16 @@ func TestFluxRender(t *testing.T) {
 	placed := read(t, filepath.Join(out, "harvester-csi-driver.yaml"))
 	golden(t, filepath.Join(flux, "rendered", "harvester-csi-driver.yaml"), placed)
 	compare(t, filepath.Join(helmExample, "expected.yaml"), placed)
+
+	// A bad policy: exit 1, and the output folder is left as it was.
+	bad := filepath.Join(t.TempDir(), "flux")
+	copyPackage(t, flux, bad)
+	must(t, os.WriteFile(filepath.Join(bad, "placement.yaml"), read(t, filepath.Join(repo, "examples", "bad-config", "placement.yaml")), 0o644))
+	must(t, os.Symlink(filepath.Join(repo, "examples", "helm"), filepath.Join(filepath.Dir(bad), "helm")))
+	if r := runIn(t, "", nil, "sh", filepath.Join(bad, "render.sh")); r.code != 1 || !bytes.Contains(r.stderr, []byte("error: `spec.replica` is not a known field")) {
+		t.Errorf("render.sh with a bad policy must exit 1 with the function's message, got exit %d\n%s", r.code, r.stderr)
+	}
+	compare(t, filepath.Join(flux, "rendered", "harvester-csi-driver.yaml"), read(t, filepath.Join(bad, "rendered", "harvester-csi-driver.yaml")))
 
 	built := runIn(t, "", nil, kustomize, "build", filepath.Join(flux, "rendered")).ok(t, "kustomize build rendered")
 	// kustomize sorts the objects: compare them in any order.
