@@ -55,7 +55,12 @@ demo: build $(KUSTOMIZE)
 	@echo "# kustomize build --enable-alpha-plugins --enable-exec examples/harvester" >&2
 	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/harvester | awk 'BEGIN { RS = "---\n"; ORS = "" } /\nkind: Deployment\n/'
 
-test: build $(KUSTOMIZE) vet
+# The tools the end-to-end tests run that Go installs: kustomize, helm v3
+# and helm v4, in bin/. (kpt, kubectl and pre-commit come from the machine
+# or apt: see .ci/run.)
+tools: $(KUSTOMIZE) helm helm4
+
+test: build tools vet
 	go test ./...
 
 vet:
