@@ -5,6 +5,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 KUSTOMIZE_VERSION := v5.8.2
 BIN := $(CURDIR)/bin
 KUSTOMIZE := $(BIN)/kustomize
+HELM_VERSION := v3.22.0
+HELM4_VERSION := v4.3.2
+HELM := $(BIN)/helm
+HELM4 := $(BIN)/helm4
 PLUGIN_HOME ?= $(if $(KUSTOMIZE_PLUGIN_HOME),$(KUSTOMIZE_PLUGIN_HOME),$(if $(XDG_CONFIG_HOME),$(XDG_CONFIG_HOME),$(HOME)/.config)/kustomize/plugin)
 PLUGIN_DIR := $(PLUGIN_HOME)/fn.csi-placement.dev/v1alpha1/placementpolicy
 export PATH := $(BIN):$(PATH)
@@ -12,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 IMAGE ?= localhost/csi-placement:$(VERSION)
 BUILDAH_FLAGS ?= --isolation chroot --storage-driver vfs
 
-.PHONY: build test demo bench install-plugin kustomize fmt vet clean image image-test
+.PHONY: build test demo bench install-plugin kustomize helm helm4 pre-commit tools fmt vet clean image image-test
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
@@ -22,11 +26,41 @@ kustomize: $(KUSTOMIZE)
 $(KUSTOMIZE):
 	GOBIN=$(BIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
+# helm at the pinned versions, in bin/ (helm for v3, helm4 for v4), built
+# from the Go module proxy with the release's ldflags: a plain build reports
+# v3.22 and tells charts the cluster is Kubernetes v1.20. Helm 3 takes the
+# Kubernetes version from ldflags (chartutil and lint/rules), Helm 4 from the
+# client-go version in its build info. Skipped when the binary reports the
+# version already.
+HELM3_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+  -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+  -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37 \
+  -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37
+HELM4_LDFLAGS := -s -w -X helm.sh/helm/v4/internal/version.version=$(HELM4_VERSION) \
+  -X helm.sh/helm/v4/internal/version.gitTreeState=clean
+helm:
+	@if [ "$$($(HELM) version --template '{{.Version}}' 2>/dev/null)" != "$(HELM_VERSION)" ]; then \
+	  echo "building helm $(HELM_VERSION) into bin/"; \
+	  CGO_ENABLED=0 GOBIN=$(BIN) go install -trimpath -ldflags '$(HELM3_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION); \
+	fi
+helm4:
+	@if [ "$$($(HELM4) version --template '{{.Version}}' 2>/dev/null)" != "$(HELM4_VERSION)" ]; then \
+	  echo "building helm $(HELM4_VERSION) into bin/helm4"; \
+	  mkdir -p $(BIN)/.helm4 && \
+	  CGO_ENABLED=0 GOBIN=$(BIN)/.helm4 go install -trimpath -ldflags '$(HELM4_LDFLAGS)' helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION) && \
+	  mv $(BIN)/.helm4/helm $(HELM4) && rmdir $(BIN)/.helm4; \
+	fi
+
 demo: build $(KUSTOMIZE)
 	@echo "# kustomize build --enable-alpha-plugins --enable-exec examples/harvester" >&2
 	@$(KUSTOMIZE) build --enable-alpha-plugins --enable-exec examples/harvester | awk 'BEGIN { RS = "---\n"; ORS = "" } /\nkind: Deployment\n/'
 
-test: build $(KUSTOMIZE) vet
+# The tools the end-to-end tests run that Go installs: kustomize, helm v3
+# and helm v4, in bin/. (kpt, kubectl and pre-commit come from the machine
+# or apt: see .ci/run.)
+tools: $(KUSTOMIZE) helm helm4
+
+test: build tools vet
 	go test ./...
 
 vet:

@@ -43,7 +43,7 @@ const usage = `csi-placement places CSI controller workloads on control-plane no
 
 Usage:
   csi-placement                          KRM function: ResourceList on stdin, ResourceList on stdout
-  csi-placement [--config FILE] [--nodes FILE] PATH...
+  csi-placement [--config FILE] [--set KEY=VALUE] [--nodes FILE] PATH...
                                          standalone: manifests from files, directories or - (stdin),
                                          transformed YAML stream on stdout
   csi-placement explain [--config FILE] [--output table|json] --nodes FILE PATH...
@@ -84,6 +84,8 @@ func Main(args []string, io IO) int {
 	cfgPath := fl.String("config", "", "a PlacementPolicy or ConfigMap `file` (default: the default policy)")
 	var nodeFiles files
 	fl.Var(&nodeFiles, "nodes", "a `file` of Node objects, as `kubectl get nodes -o yaml` writes it; read, not output (repeatable)")
+	var sets files
+	fl.Var(&sets, "set", "override a config field: `KEY=VALUE`, KEY a path under spec (mode=Audit, onNoMatch=Ignore, replicas=auto), VALUE YAML; for a ConfigMap config a data key (repeatable)")
 	quiet := fl.Bool("quiet", false, "print only warnings and errors to stderr")
 	output := fl.String("output", "table", "explain's `format`: table or json")
 	version := fl.Bool("version", false, "print the version")
@@ -104,8 +106,8 @@ func Main(args []string, io IO) int {
 	case *output != "table" && *output != "json" || *output != "table" && !explain:
 		fmt.Fprintf(io.Stderr, "csi-placement: --output must be table or json, and only with explain, got %q\n", *output)
 		return ExitUsage
-	case fl.NArg() == 0 && (*cfgPath != "" || len(nodeFiles) > 0 || explain):
-		fmt.Fprintln(io.Stderr, "csi-placement: --config, --nodes and explain need at least one PATH (use - for stdin)")
+	case fl.NArg() == 0 && (*cfgPath != "" || len(sets) > 0 || len(nodeFiles) > 0 || explain):
+		fmt.Fprintln(io.Stderr, "csi-placement: --config, --set, --nodes and explain need at least one PATH (use - for stdin)")
 		return ExitUsage
 	case fl.NArg() == 0:
 		return runFunction(io)
@@ -114,7 +116,7 @@ func Main(args []string, io IO) int {
 	if explain {
 		format = *output
 	}
-	return runStandalone(*cfgPath, nodeFiles, fl.Args(), *quiet, format, io)
+	return runStandalone(*cfgPath, sets, nodeFiles, fl.Args(), *quiet, format, io)
 }
 
 // pluginConfig returns the transformer config kustomize passes: the file
@@ -192,11 +194,17 @@ func runPlugin(cfg []byte, io IO) int {
 
 // runStandalone transforms manifest files; with explain set (table or
 // json) it writes the proof instead.
-func runStandalone(cfgPath string, nodeFiles, paths []string, quiet bool, explain string, io IO) int {
+func runStandalone(cfgPath string, sets, nodeFiles, paths []string, quiet bool, explain string, io IO) int {
 	p := config.Default()
-	if cfgPath != "" {
-		b, err := os.ReadFile(cfgPath)
-		if err != nil {
+	if cfgPath != "" || len(sets) > 0 {
+		var b []byte
+		var err error
+		if cfgPath != "" {
+			if b, err = os.ReadFile(cfgPath); err != nil {
+				return fail(io, err)
+			}
+		}
+		if b, err = withSets(b, sets); err != nil {
 			return fail(io, err)
 		}
 		if p, err = config.Parse(b); err != nil {
