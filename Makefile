@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 IMAGE ?= localhost/csi-placement:$(VERSION)
 BUILDAH_FLAGS ?= --isolation chroot --storage-driver vfs
 
-.PHONY: build test demo bench install-plugin kustomize helm helm4 pre-commit tools fmt vet clean image image-test
+.PHONY: cluster-test build test demo bench install-plugin kustomize helm helm4 pre-commit tools fmt vet clean image image-test
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
@@ -94,3 +94,11 @@ install-plugin: build
 
 clean:
 	rm -rf $(BIN)
+
+# The real-cluster tier: etcd, kube-apiserver, kube-scheduler and
+# kube-controller-manager v1.37.2, built from the Go module proxy once and
+# cached by tests/cluster/go.sum, judge every example and real chart.
+# One case: make cluster-test RUN='TestCluster/kubeadm/chart-topolvm'
+RUN ?= TestCluster
+cluster-test:
+	@set -o pipefail; bin=$$(bash tests/cluster/build.sh) && cd tests/cluster && CLUSTER_BIN=$$bin go test -count 1 -timeout 75m -v -run '$(RUN)' . | grep -v '^=== \(RUN\|PAUSE\|CONT\)'

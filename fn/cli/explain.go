@@ -47,7 +47,7 @@ func writeExplain(w io.Writer, proofs []policy.Proof) error {
 			b.rows = append(b.rows, row)
 		}
 		b.notes = append(b.notes, spread(p))
-		if p.Placement.Pending == 0 && len(p.Verdicts) > 0 && len(schedule.Eligible(p.Verdicts)) > 0 {
+		if p.Placement.Pending == 0 && len(p.Placement.Nodes) > 0 {
 			verdict := "can finish"
 			if !p.Rollout.CanFinish {
 				verdict = "cannot finish"
@@ -108,6 +108,9 @@ func spread(p policy.Proof) string {
 	}
 	on := fmt.Sprintf("%s (%s)", results.Count(n, "eligible node"), strings.Join(eligible, ", "))
 	pl := p.Placement
+	if len(pl.Nodes) == 0 && pl.Pending == 0 && pl.Why != "" {
+		return replicas + ": no pod can be created: " + strings.TrimPrefix(pl.Why, "placement: ")
+	}
 	if pl.Pending > 0 {
 		return fmt.Sprintf("%s on %s: %d placed (%s), %d would stay Pending: %s", replicas, on, len(pl.Nodes), strings.Join(pl.Nodes, ", "), pl.Pending, pl.Why)
 	}

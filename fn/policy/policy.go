@@ -262,7 +262,7 @@ func portable(s config.Spec, w, target *workload.Workload, sev results.Severity)
 // a warning where no strategy would help. The proof is updated to the
 // strategy the output has.
 func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout, audit bool, rep *Report) []results.Finding {
-	if ro.CanFinish || pl.Pending > 0 {
+	if ro.CanFinish || pl.Pending > 0 || len(pl.Nodes) == 0 {
 		return nil // a placement problem, reported as one
 	}
 	setRollout := func(r schedule.Rollout) {

@@ -242,6 +242,14 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: " + err.Error()}}
 	}
 	p.Replicas = t.Replicas
+	if w.Kind == "StatefulSet" && len(w.Name) > maxStatefulSetName {
+		// Its pods carry controller-revision-hash=<name>-<hash>, a label
+		// value of at most 63 characters: the API rejects every pod.
+		why := fmt.Sprintf("placement: the StatefulSet's name has %d characters, so the label controller-revision-hash=%s-<hash> its pods get is longer than 63 and the API server rejects every pod; shorten the name to at most 52 characters", len(w.Name), w.Name)
+		first := Place(c.Clone(), t.Replica(), 1, "old").First
+		p.Verdicts, p.Placement, p.Rollout = first, Placement{First: first, Why: why}, Rollout{Strategy: t.Strategy.Type, Reason: why}
+		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Message: why}}
+	}
 	p.Placement, p.Rollout = Simulate(c, t)
 	p.Verdicts = p.Placement.First
 	eligible := Eligible(p.Verdicts)
@@ -262,6 +270,11 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 	}
 	return p, out
 }
+
+// maxStatefulSetName is the longest StatefulSet name whose pods can
+// surely be created: the revision hash takes up to 10 characters of the
+// 63 a label value may have; past 54 none can.
+const maxStatefulSetName = 54
 
 const (
 	rule     = "placement"
