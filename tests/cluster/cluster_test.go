@@ -52,13 +52,13 @@ type distribution struct {
 const role = "node-role.kubernetes.io/"
 
 var distributions = []distribution{
-	{name: "kubeadm", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role+"control-plane=:NoSchedule"), fullCases: true},
+	{name: "kubeadm", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule"), fullCases: true},
 	{name: "rke2", cp: map[string]string{role + "control-plane": "true", role + "etcd": "true"}, fullCases: true},
 	{name: "rancher", cp: map[string]string{role + "control-plane": "true", role + "etcd": "true"}, cpTaints: taints(role+"etcd=:NoExecute", role+"control-plane=:NoSchedule")},
 	{name: "rke1", cp: map[string]string{role + "controlplane": "true", role + "etcd": "true"}, wk: map[string]string{role + "worker": "true"},
 		cpTaints: taints(role+"controlplane=true:NoSchedule", role+"etcd=true:NoExecute")},
-	{name: "openshift", cp: map[string]string{role + "master": "", role + "control-plane": ""}, wk: map[string]string{role + "worker": ""}, cpTaints: taints(role+"master=:NoSchedule")},
-	{name: "talos", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role+"control-plane=:NoSchedule")},
+	{name: "openshift", cp: map[string]string{role + "master": "", role + "control-plane": ""}, wk: map[string]string{role + "worker": ""}, cpTaints: taints(role + "master=:NoSchedule")},
+	{name: "talos", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule")},
 	{name: "managed", managed: true},
 }
 
