@@ -1,6 +1,7 @@
 package krmio
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"regexp"
@@ -37,11 +38,22 @@ var lineRef = regexp.MustCompile(`\bline (\d+)\b`)
 // relined rewrites yaml.v3's "yaml: line N: ..." for text that starts on
 // line first of the input, and drops the "yaml: " prefix: the caller names
 // the source.
-func relined(err error, first int) error {
+func relined(err error, first int) error { return relinedIn(err, nil, first) }
+
+var unknownAnchor = regexp.MustCompile(`^unknown anchor '([^']*)' referenced`)
+
+// relinedIn is relined for an error about text, which gives the line of an
+// unknown anchor: yaml.v3 names none.
+func relinedIn(err error, text []byte, first int) error {
 	if err == nil {
 		return nil
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil && text != nil {
+		if i := bytes.Index(text, []byte("*"+m[1])); i >= 0 {
+			msg = fmt.Sprintf("line %d: %s", bytes.Count(text[:i], []byte("\n"))+1, msg)
+		}
+	}
 	msg = strings.ReplaceAll(msg, "unmarshal errors:\n  ", "")
 	if first > 1 {
 		msg = lineRef.ReplaceAllStringFunc(msg, func(m string) string {

@@ -126,7 +126,7 @@ func (it *Item) Line() int { return it.line }
 func (it *Item) decode() (n, root *yaml.Node, err error) {
 	root = &yaml.Node{}
 	if err := yaml.Unmarshal(it.raw, root); err != nil {
-		return nil, nil, relined(err, it.line)
+		return nil, nil, relinedIn(err, it.raw, it.line)
 	}
 	n = root
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
@@ -144,6 +144,7 @@ func (it *Item) decode() (n, root *yaml.Node, err error) {
 		return nil, nil, fmt.Errorf("must be a mapping (a resource), got %s", nodeKind(n))
 	}
 	if d := findDup(n); d != nil {
+		d.first, d.then = d.first+it.line-1, d.then+it.line-1
 		return nil, nil, d
 	}
 	if it.probed && (scalarAt(n, "kind") != it.kind || scalarAt(n, "apiVersion") != it.apiVersion) {

@@ -55,6 +55,11 @@ type lexer struct {
 	// anchors and aliases of the last line, in order, for commit.
 	anchors []string
 	events  []prop
+	// brackets are the open flow collections; multiMap is set when a flow
+	// mapping with more than one entry was met, whose keys only a decode
+	// checks for repeats.
+	brackets []byte
+	multiMap bool
 }
 
 // prop is an anchor or an alias.
@@ -295,10 +300,16 @@ func (lx *lexer) scanFlow(l []byte, pos int) bool {
 		switch c := l[i]; c {
 		case '[', '{':
 			lx.flow++
+			lx.brackets = append(lx.brackets, c)
 		case ']', '}':
 			lx.flow--
 			if lx.flow < 0 {
 				return false
+			}
+			lx.brackets = lx.brackets[:len(lx.brackets)-1]
+		case ',':
+			if n := len(lx.brackets); n > 0 && lx.brackets[n-1] == '{' {
+				lx.multiMap = true
 			}
 			if lx.flow == 0 {
 				return trailing(l, i+1)

@@ -114,13 +114,18 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 		marker    bool
 		ended     bool // after "...": only comments may follow
 	)
+	doubtCur := func() {
+		if n := len(doubt); n == 0 || doubt[n-1] != cur {
+			doubt = append(doubt, cur)
+		}
+	}
 	finishItem := func() {
 		if cur == nil {
 			return
 		}
 		cur.raw = data[curStart:lastEnd]
 		if content == -1 {
-			doubt = append(doubt, cur) // no node: null
+			doubtCur() // no node: null
 		}
 		cur = nil
 	}
@@ -164,6 +169,8 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 		if !ok {
 			return nil, errLayout
 		}
+		multiMap := lx.multiMap
+		lx.multiMap = false
 		switch {
 		case info.kind == lineTrivia:
 			off = next
@@ -172,12 +179,14 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 			if rlProbing {
 				return nil, errLayout
 			}
-			if probing && cur != nil && content != -2 {
-				content = -2
-				doubt = append(doubt, cur)
+			if probing && cur != nil {
+				doubtCur()
 			}
-			if !lx.commit(false) {
+			if !lx.commit(false) || multiMap && cur == nil {
 				return nil, errLayout
+			}
+			if multiMap {
+				doubtCur()
 			}
 			lastEnd = next
 			off = next
@@ -243,12 +252,14 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 				switch {
 				case info.dashes == 1 && info.key != "":
 					content = info.keyCol
-					probing = cur.probe(info)
+					if probing = cur.probe(info); !cur.probed {
+						doubtCur()
+					}
 				case info.dashes == 1 && !info.scalar:
 					content = -1
 				default:
 					content = -2
-					doubt = append(doubt, cur)
+					doubtCur()
 				}
 			default:
 				if !lx.commit(false) {
@@ -258,17 +269,25 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 					content = info.indent
 					if info.dash || info.key == "" {
 						content = -2
-						doubt = append(doubt, cur)
+						doubtCur()
 					}
 				}
 				if info.indent == content && !info.dash && info.key != "" {
-					probing = cur.probe(info)
+					if probing = cur.probe(info); !cur.probed {
+						doubtCur()
+					}
 				}
 			}
 		default:
 			if !lx.commit(false) {
 				return nil, errLayout
 			}
+		}
+		if multiMap {
+			if cur == nil {
+				return nil, errLayout
+			}
+			doubtCur()
 		}
 		lastEnd = next
 		off = next
@@ -338,6 +357,9 @@ func isEmptyFlowSeq(l []byte) bool {
 func (it *Item) probe(info lineInfo) bool {
 	switch info.key {
 	case "kind", "apiVersion":
+	case "<<":
+		it.probed = false // a merge key may bring them
+		return false
 	default:
 		return false
 	}
@@ -366,7 +388,7 @@ func DecodeResourceList(data []byte) (*ResourceList, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: must be a ResourceList, found no YAML document", src)
 		}
-		return nil, fmt.Errorf("%s: %w", src, relined(err, 1))
+		return nil, fmt.Errorf("%s: %w", src, relinedIn(err, data, 1))
 	}
 	var second yaml.Node
 	switch err := dec.Decode(&second); {
@@ -627,11 +649,36 @@ func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// scalarAt returns the value of a scalar key of a mapping, or "".
+// scalarAt returns the value of a scalar key of a mapping, or "", as
+// yaml.v3 reads it: the mapping's own key first, then merged mappings.
 func scalarAt(m *yaml.Node, key string) string {
+	return scalarAtDepth(m, key, 0)
+}
+
+func scalarAtDepth(m *yaml.Node, key string, depth int) string {
+	m = resolve(m)
+	if m.Kind != yaml.MappingNode || depth > 10 {
+		return ""
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode {
 			return scalarValue(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
+			v := resolve(m.Content[i+1])
+			if v.Kind == yaml.SequenceNode {
+				for _, e := range v.Content {
+					if s := scalarAtDepth(e, key, depth+1); s != "" {
+						return s
+					}
+				}
+				continue
+			}
+			if s := scalarAtDepth(v, key, depth+1); s != "" {
+				return s
+			}
 		}
 	}
 	return ""

@@ -173,6 +173,7 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 		if !ok || !lx.commit(false) {
 			return d, errLayout
 		}
+		d.doubt = d.doubt || lx.multiMap
 		switch info.kind {
 		case lineTrivia:
 		case lineCont:
@@ -198,6 +199,8 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 					return d, errLayout
 				}
 				switch info.key {
+				case "<<":
+					d.doubt = true // a merge key may bring them
 				case "kind", "apiVersion":
 					if !info.exact {
 						d.doubt = true
@@ -236,7 +239,7 @@ func decodeStream(data []byte, path string, firstIndex int) (*Stream, error) {
 			return s, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", src, relined(err, 1))
+			return nil, fmt.Errorf("%s: %w", src, relinedIn(err, data, 1))
 		}
 		n := doc.Content[0]
 		if n.Kind == yaml.AliasNode {
