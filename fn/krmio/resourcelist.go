@@ -193,6 +193,9 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 			continue
 		}
 		probing, rlProbing = false, false
+		if len(sections) == 0 && (info.indent != 0 || info.dash) {
+			return nil, errLayout // not a block mapping
+		}
 		if d := keys.node(info, line); d != nil {
 			switch {
 			case info.indent == 0 && !info.dash:
