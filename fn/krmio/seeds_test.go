@@ -149,7 +149,7 @@ results:
     severity: info
 `,
 	"value on the line after its key": "kind: ResourceList\nitems:\n- apiVersion:\n    v1\n  kind:\n   0\n- kind:\n    # a comment\n    Secret\n",
-	"anchors and merge keys": "kind: ResourceList\nitems:\n- kind: ConfigMap\n  metadata: &m\n    name: a\n    labels: &l {app: a}\n  data:\n    <<: *l\n    x: *m\n- kind: Secret\n  metadata: {labels: *l}\n",
+	"anchors and merge keys":          "kind: ResourceList\nitems:\n- kind: ConfigMap\n  metadata: &m\n    name: a\n    labels: &l {app: a}\n  data:\n    <<: *l\n    x: *m\n- kind: Secret\n  metadata: {labels: *l}\n",
 }
 
 // TestWriteSeeds writes the committed fuzz seeds from the battery, the
