@@ -3,6 +3,19 @@
 // through byte for byte: they are split by a line lexer, never decoded, and
 // never re-encoded. Only items the policy looks at are decoded with yaml.v3,
 // and only items it changes are encoded again.
+//
+// The input reads as yaml.v3 reads it. The lexer handles block-style YAML
+// and checks what it relies on: document markers and directives, the
+// `items` sequence, every block mapping's keys for repeats (yaml.v3 refuses
+// them when it decodes into Go values), kind and apiVersion, and aliases,
+// which must name an anchor of their own item. Anything else (flow style,
+// JSON, tabs, aliases across items or documents, other line breaks) is
+// decoded whole, inside this package; a kind the lexer cannot read off its
+// line is decoded at once. So the items ParseResourceList and ParseStream
+// return are final: a decoded item that disagrees with the lexer is an
+// error, never a second reading. What is refused is refused with the
+// source and line. Invalid YAML inside an item the policy never decodes is
+// passed through unchanged; decoding it is an error naming the item.
 package krmio
 
 import (
