@@ -154,3 +154,17 @@ func TestBattery(t *testing.T) {
 		})
 	}
 }
+
+// More of the battery: flow mappings, read off one line.
+func init() {
+	battery = append(battery, []struct {
+		name, mode, in string
+		err            string
+		kinds          string
+	}{
+		{"repeated key in functionConfig's flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\nfunctionConfig: {data: {a: 1, a: 2}}\n", "stdin ResourceList: in `functionConfig`: mapping key \"a\" must not repeat", ""},
+		{"repeated key in a new item's flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\n- {kind: B, kind: C}\n", "stdin ResourceList: item 1 at line 4: mapping key \"kind\" must not repeat: defined at line 4 and again at line 4", ""},
+		{"flow mappings kept byte for byte", "rl", "kind: ResourceList\nitems:\n- kind: A\n  metadata: {name: a, labels: {app: a, tier: b}}\nfunctionConfig: {data: {a: 1, b: 2}}\n", "", "A"},
+		{"stream: repeated key in a flow mapping", "stream", "kind: A\ndata: {x: 1,  x: 2}\n", "f.yaml: document at line 1: mapping key \"x\" must not repeat: defined at line 2 and again at line 2", ""},
+	}...)
+}

@@ -105,3 +105,17 @@ func findDup(n *yaml.Node) *dupError {
 	}
 	return nil
 }
+
+// flowDup checks the keys of a one-line flow collection, decoded alone. ok
+// is false when it does not decode alone (an alias to an anchor outside
+// it, say): the caller then decodes more.
+func flowDup(text []byte, line int) (d *dupError, ok bool) {
+	var n yaml.Node
+	if err := yaml.Unmarshal(text, &n); err != nil {
+		return nil, false
+	}
+	if d = findDup(&n); d != nil {
+		d.first, d.then = d.first+line-1, d.then+line-1
+	}
+	return d, true
+}

@@ -60,6 +60,11 @@ type lexer struct {
 	// checks for repeats.
 	brackets []byte
 	multiMap bool
+	// flowMaps are the one-line flow collections of the last line that
+	// hold a mapping with more than one entry: the caller checks their
+	// keys with a decode of that text alone. multiMap stays set for one
+	// that does not close on its line.
+	flowMaps [][]byte
 }
 
 // prop is an anchor or an alias.
@@ -112,6 +117,7 @@ func anchorEnd(l []byte, pos int) int {
 func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 	l = bytes.TrimSuffix(l, []byte{'\r'})
 	lx.events = lx.events[:0]
+	lx.flowMaps = lx.flowMaps[:0]
 	if (lx.quote != 0 || lx.flow > 0) && (isMarker(l, "---") || isMarker(l, "...")) {
 		return info, false
 	}
@@ -296,6 +302,7 @@ func (lx *lexer) afterValue(l []byte, pos int) bool {
 // It reports false for what it cannot follow: an alias to an anchor it has
 // not seen, or text after the collection closes.
 func (lx *lexer) scanFlow(l []byte, pos int) bool {
+	oneLine := lx.flow == 0 && !lx.multiMap
 	for i := pos; i < len(l); i++ {
 		switch c := l[i]; c {
 		case '[', '{':
@@ -307,6 +314,10 @@ func (lx *lexer) scanFlow(l []byte, pos int) bool {
 				return false
 			}
 			lx.brackets = lx.brackets[:len(lx.brackets)-1]
+			if lx.flow == 0 && oneLine && lx.multiMap {
+				lx.flowMaps = append(lx.flowMaps, l[pos:i+1])
+				lx.multiMap = false
+			}
 		case ',':
 			if n := len(lx.brackets); n > 0 && lx.brackets[n-1] == '{' {
 				lx.multiMap = true

@@ -171,6 +171,17 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 		}
 		multiMap := lx.multiMap
 		lx.multiMap = false
+		for _, fm := range lx.flowMaps {
+			d, ok := flowDup(fm, line)
+			switch {
+			case !ok:
+				multiMap = true // decode the item, or the whole list
+			case d != nil && cur != nil && (info.kind == lineCont || info.indent > seqIndent):
+				return nil, fmt.Errorf("%s: item %d at line %d: %w", rlSource, cur.Index, cur.line, d)
+			case d != nil:
+				multiMap = true // a new item or a section: the decode names it
+			}
+		}
 		switch {
 		case info.kind == lineTrivia:
 			off = next

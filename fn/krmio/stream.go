@@ -174,6 +174,14 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 			return d, errLayout
 		}
 		d.doubt = d.doubt || lx.multiMap
+		for _, fm := range lx.flowMaps {
+			dup, ok := flowDup(fm, line)
+			if !ok {
+				d.doubt = true
+			} else if dup != nil {
+				return d, fmt.Errorf("document at line %d: %w", first, dup)
+			}
+		}
 		switch info.kind {
 		case lineTrivia:
 		case lineCont:
