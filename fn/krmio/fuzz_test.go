@@ -3,6 +3,7 @@ package krmio
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,7 @@ func FuzzSplitResourceList(f *testing.F) {
 		f.Add(rl)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		skipLarge(t, data)
 		fast, ferr := splitResourceList(data)
 		full, derr := DecodeResourceList(data)
 		if rl, err := ParseResourceList(data); err != nil {
@@ -91,6 +93,7 @@ func FuzzSplitStream(f *testing.F) {
 		f.Add(file)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		skipLarge(t, data)
 		fast, ferr := splitStream(data, "f.yaml", 0)
 		full, derr := decodeStream(data, "f.yaml", 0)
 		if _, err := ParseStream(data, "f.yaml", 0); err != nil && !strings.HasPrefix(err.Error(), "f.yaml: ") {
@@ -117,6 +120,15 @@ func FuzzSplitStream(f *testing.F) {
 		}
 		sameItems(t, fast.Items, full.Items)
 	})
+}
+
+// skipLarge skips inputs over 64 KB while fuzzing: the real manifests are
+// seeds, checked whole by plain go test, but mutating them is slow, and
+// the small seeds hold their shapes.
+func skipLarge(t *testing.T, data []byte) {
+	if fz := flag.Lookup("test.fuzz"); len(data) > 64<<10 && fz != nil && fz.Value.String() != "" {
+		t.Skip("large input")
+	}
 }
 
 // sameItems checks the lexer's items against yaml.v3's.
