@@ -165,6 +165,10 @@ func init() {
 		{"repeated key in functionConfig's flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\nfunctionConfig: {data: {a: 1, a: 2}}\n", "stdin ResourceList: in `functionConfig`: mapping key \"a\" must not repeat", ""},
 		{"repeated key in a new item's flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\n- {kind: B, kind: C}\n", "stdin ResourceList: item 1 at line 4: mapping key \"kind\" must not repeat: defined at line 4 and again at line 4", ""},
 		{"flow mappings kept byte for byte", "rl", "kind: ResourceList\nitems:\n- kind: A\n  metadata: {name: a, labels: {app: a, tier: b}}\nfunctionConfig: {data: {a: 1, b: 2}}\n", "", "A"},
+		{"repeated key without values in a flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\n  data: [{a, b, a}]\n", "item 0 at line 3: mapping key \"a\" must not repeat: defined at line 4 and again at line 4", ""},
+		{"repeated key in a nested flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\n  data: {x: {b: 1, 'b': 2}}\n", "item 0 at line 3: mapping key \"b\" must not repeat", ""},
+		{"repeated key by an escape in a flow mapping", "rl", "kind: ResourceList\nitems:\n- kind: A\n  data: {\"a\\u0062\": 1, ab: 2}\n", "item 0 at line 3: mapping key \"ab\" must not repeat: defined at line 4 and again at line 4", ""},
+		{"commas in flow scalars", "rl", "kind: ResourceList\nitems:\n- kind: A\n  data: {a: \"x, a: y\", b: 'a, b', c: [a, a]}\n", "", "A"},
 		{"stream: repeated key in a flow mapping", "stream", "kind: A\ndata: {x: 1,  x: 2}\n", "f.yaml: document at line 1: mapping key \"x\" must not repeat: defined at line 2 and again at line 2", ""},
 	}...)
 }

@@ -1,6 +1,10 @@
 package krmio
 
-import "go.yaml.in/yaml/v3"
+import (
+	"bytes"
+
+	"go.yaml.in/yaml/v3"
+)
 
 // keyTracker finds mapping keys that repeat in block mappings, a line at a
 // time: a stack of the mappings open at increasing columns.
@@ -110,6 +114,13 @@ func findDup(n *yaml.Node) *dupError {
 // is false when it does not decode alone (an alias to an anchor outside
 // it, say): the caller then decodes more.
 func flowDup(text []byte, line int) (d *dupError, ok bool) {
+	fs := flowScan{text: text}
+	if fs.node() && fs.skip() == len(text) {
+		if fs.dup != "" {
+			return &dupError{key: fs.dup, first: line, then: line}, true
+		}
+		return nil, true
+	}
 	var n yaml.Node
 	if err := yaml.Unmarshal(text, &n); err != nil {
 		return nil, false
@@ -118,4 +129,122 @@ func flowDup(text []byte, line int) (d *dupError, ok bool) {
 		d.first, d.then = d.first+line-1, d.then+line-1
 	}
 	return d, true
+}
+
+// flowScan reads the keys of a one-line flow collection, to find repeats
+// without a decode. It gives up (false) on anything but plain and simple
+// quoted scalars, flow collections and properties; the caller decodes.
+type flowScan struct {
+	text []byte
+	pos  int
+	dup  string
+}
+
+func (fs *flowScan) skip() int {
+	for fs.pos < len(fs.text) && (fs.text[fs.pos] == ' ' || fs.text[fs.pos] == '\t') {
+		fs.pos++
+	}
+	return fs.pos
+}
+
+// node reads a node; key receives a scalar's text (nil for a collection).
+func (fs *flowScan) node() bool {
+	_, ok := fs.scalarOrCollection()
+	return ok
+}
+
+func (fs *flowScan) scalarOrCollection() (key *string, ok bool) {
+	t := fs.text
+	for fs.skip() < len(t) && (t[fs.pos] == '&' || t[fs.pos] == '!') {
+		for fs.pos < len(t) && !bytes.ContainsRune([]byte(" \t,[]{}"), rune(t[fs.pos])) {
+			fs.pos++
+		}
+	}
+	if fs.pos >= len(t) {
+		return nil, false
+	}
+	switch c := t[fs.pos]; c {
+	case '{', '[':
+		return nil, fs.collection(c)
+	case '"', '\'':
+		end := closeQuote(t, fs.pos+1, c)
+		if end < 0 {
+			return nil, false
+		}
+		k, exact := unquote(t[fs.pos:end])
+		fs.pos = end
+		return &k, exact
+	case '*', '?', '|', '>', '%', '@', '`', '#':
+		return nil, false
+	}
+	start := fs.pos
+	for ; fs.pos < len(t); fs.pos++ {
+		c := t[fs.pos]
+		if bytes.IndexByte([]byte(",[]{}"), c) >= 0 {
+			break
+		}
+		if c == ':' && (fs.pos+1 == len(t) || bytes.IndexByte([]byte(" \t,[]{}"), t[fs.pos+1]) >= 0) {
+			break
+		}
+		if c == '#' && fs.pos > start && (t[fs.pos-1] == ' ' || t[fs.pos-1] == '\t') {
+			return nil, false
+		}
+	}
+	k := string(bytes.TrimRight(t[start:fs.pos], " \t"))
+	return &k, true
+}
+
+// collection reads a flow mapping or sequence from its bracket.
+func (fs *flowScan) collection(open byte) bool {
+	t := fs.text
+	closer := byte(']')
+	if open == '{' {
+		closer = '}'
+	}
+	fs.pos++
+	var keys []string
+	for {
+		if fs.skip() >= len(t) {
+			return false
+		}
+		if t[fs.pos] == closer {
+			fs.pos++
+			return true
+		}
+		key, ok := fs.scalarOrCollection()
+		if !ok {
+			return false
+		}
+		hasValue := false
+		if fs.skip() < len(t) && t[fs.pos] == ':' {
+			hasValue = true
+			fs.pos++
+			if fs.skip() < len(t) && t[fs.pos] != ',' && t[fs.pos] != closer {
+				if !fs.node() {
+					return false
+				}
+			}
+		}
+		if open == '{' {
+			if key == nil {
+				return false // a collection as a key
+			}
+			for _, k := range keys {
+				if k == *key && fs.dup == "" {
+					fs.dup = k
+				}
+			}
+			keys = append(keys, *key)
+		} else if hasValue && key == nil {
+			return false
+		}
+		switch fs.skip(); {
+		case fs.pos >= len(t):
+			return false
+		case t[fs.pos] == ',':
+			fs.pos++
+		case t[fs.pos] != closer:
+			return false
+		}
+	}
 }
