@@ -19,7 +19,7 @@ type keyScope struct {
 }
 
 type keyAt struct {
-	key  string
+	key  []byte
 	line int
 }
 
@@ -34,7 +34,7 @@ func (t *keyTracker) node(info lineInfo, line int) *dupError {
 	for n := len(t.stack); n > 0 && t.stack[n-1].col > info.indent; n-- {
 		t.stack = t.stack[:n-1]
 	}
-	if info.key == "" {
+	if len(info.key) == 0 {
 		return nil
 	}
 	n := len(t.stack)
@@ -53,22 +53,22 @@ func (t *keyTracker) node(info lineInfo, line int) *dupError {
 	}
 	s := &t.stack[n-1]
 	if s.set != nil {
-		if l, ok := s.set[info.key]; ok {
-			return &dupError{info.key, l, line}
+		if l, ok := s.set[string(info.key)]; ok {
+			return &dupError{string(info.key), l, line}
 		}
-		s.set[info.key] = line
+		s.set[string(info.key)] = line
 		return nil
 	}
 	for _, k := range s.keys {
-		if k.key == info.key {
-			return &dupError{info.key, k.line, line}
+		if bytes.Equal(k.key, info.key) {
+			return &dupError{string(info.key), k.line, line}
 		}
 	}
 	s.keys = append(s.keys, keyAt{info.key, line})
 	if len(s.keys) > 32 {
 		s.set = make(map[string]int, 64)
 		for _, k := range s.keys {
-			s.set[k.key] = k.line
+			s.set[string(k.key)] = k.line
 		}
 	}
 	return nil
@@ -147,51 +147,55 @@ func (fs *flowScan) skip() int {
 	return fs.pos
 }
 
-// node reads a node; key receives a scalar's text (nil for a collection).
+// node reads a node.
 func (fs *flowScan) node() bool {
-	_, ok := fs.scalarOrCollection()
+	_, _, ok := fs.scalarOrCollection()
 	return ok
 }
 
-func (fs *flowScan) scalarOrCollection() (key *string, ok bool) {
+// scalarOrCollection reads a node; key is a scalar's text, as yaml.v3
+// compares keys (scalar is false for a collection).
+func (fs *flowScan) scalarOrCollection() (key []byte, scalar, ok bool) {
 	t := fs.text
 	for fs.skip() < len(t) && (t[fs.pos] == '&' || t[fs.pos] == '!') {
-		for fs.pos < len(t) && !bytes.ContainsRune([]byte(" \t,[]{}"), rune(t[fs.pos])) {
+		for fs.pos < len(t) && !flowEnd(t[fs.pos]) && t[fs.pos] != ' ' && t[fs.pos] != '\t' {
 			fs.pos++
 		}
 	}
 	if fs.pos >= len(t) {
-		return nil, false
+		return nil, false, false
 	}
 	switch c := t[fs.pos]; c {
 	case '{', '[':
-		return nil, fs.collection(c)
+		return nil, false, fs.collection(c)
 	case '"', '\'':
 		end := closeQuote(t, fs.pos+1, c)
 		if end < 0 {
-			return nil, false
+			return nil, false, false
 		}
-		k, exact := unquote(t[fs.pos:end])
+		in := t[fs.pos+1 : end-1]
 		fs.pos = end
-		return &k, exact
+		if c == '"' && bytes.IndexByte(in, '\\') >= 0 || c == '\'' && bytes.Contains(in, []byte("''")) {
+			return nil, false, false // escapes: the decode reads them
+		}
+		return in, true, true
 	case '*', '?', '|', '>', '%', '@', '`', '#':
-		return nil, false
+		return nil, false, false
 	}
 	start := fs.pos
 	for ; fs.pos < len(t); fs.pos++ {
 		c := t[fs.pos]
-		if bytes.IndexByte([]byte(",[]{}"), c) >= 0 {
+		if flowEnd(c) {
 			break
 		}
-		if c == ':' && (fs.pos+1 == len(t) || bytes.IndexByte([]byte(" \t,[]{}"), t[fs.pos+1]) >= 0) {
+		if c == ':' && (fs.pos+1 == len(t) || flowEnd(t[fs.pos+1]) || t[fs.pos+1] == ' ' || t[fs.pos+1] == '\t') {
 			break
 		}
 		if c == '#' && fs.pos > start && (t[fs.pos-1] == ' ' || t[fs.pos-1] == '\t') {
-			return nil, false
+			return nil, false, false
 		}
 	}
-	k := string(bytes.TrimRight(t[start:fs.pos], " \t"))
-	return &k, true
+	return trimBlanks(t[start:fs.pos]), true, true
 }
 
 // collection reads a flow mapping or sequence from its bracket.
@@ -202,7 +206,8 @@ func (fs *flowScan) collection(open byte) bool {
 		closer = '}'
 	}
 	fs.pos++
-	var keys []string
+	var buf [8][]byte
+	keys := buf[:0]
 	for {
 		if fs.skip() >= len(t) {
 			return false
@@ -211,7 +216,7 @@ func (fs *flowScan) collection(open byte) bool {
 			fs.pos++
 			return true
 		}
-		key, ok := fs.scalarOrCollection()
+		key, scalar, ok := fs.scalarOrCollection()
 		if !ok {
 			return false
 		}
@@ -226,16 +231,16 @@ func (fs *flowScan) collection(open byte) bool {
 			}
 		}
 		if open == '{' {
-			if key == nil {
+			if !scalar {
 				return false // a collection as a key
 			}
 			for _, k := range keys {
-				if k == *key && fs.dup == "" {
-					fs.dup = k
+				if bytes.Equal(k, key) && fs.dup == "" {
+					fs.dup = string(k)
 				}
 			}
-			keys = append(keys, *key)
-		} else if hasValue && key == nil {
+			keys = append(keys, key)
+		} else if hasValue && !scalar {
 			return false
 		}
 		switch fs.skip(); {
@@ -247,4 +252,13 @@ func (fs *flowScan) collection(open byte) bool {
 			return false
 		}
 	}
+}
+
+// flowEnd reports whether c is a flow indicator that ends a plain scalar.
+func flowEnd(c byte) bool {
+	switch c {
+	case ',', '[', ']', '{', '}':
+		return true
+	}
+	return false
 }

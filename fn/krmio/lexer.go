@@ -22,9 +22,9 @@ type lineInfo struct {
 	// key is the first mapping key on the line (empty when none), found at
 	// column keyCol; value is its scalar value when that is a simple one-line
 	// plain or quoted scalar.
-	key    string
+	key    []byte
 	keyCol int
-	value  string
+	value  []byte
 	// opens is set when the key has no value on its line: a nested block
 	// (or null) follows.
 	opens bool
@@ -82,6 +82,10 @@ func (lx *lexer) commit(newUnit bool) bool {
 	if newUnit {
 		lx.anchors = lx.anchors[:0]
 	}
+	return len(lx.events) == 0 || lx.replay()
+}
+
+func (lx *lexer) replay() bool {
 	for _, e := range lx.events {
 		if !e.alias {
 			lx.anchors = append(lx.anchors, e.name)
@@ -217,7 +221,7 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 			break
 		}
 		if l[i] == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t') {
-			info.key, info.keyCol, info.scalar = string(bytes.TrimRight(l[pos:i], " \t")), pos, false
+			info.key, info.keyCol, info.scalar = trimBlanks(l[pos:i]), pos, false
 			return info, lx.value(l, i+1, pos, &info)
 		}
 	}
@@ -283,7 +287,7 @@ func (lx *lexer) plain(l []byte, pos, keyCol int, info *lineInfo) {
 				break
 			}
 		}
-		info.value = string(bytes.TrimRight(l[pos:end], " \t"))
+		info.value = trimBlanks(l[pos:end])
 		info.exact = true
 		lx.plainParent = keyCol
 	}
@@ -369,15 +373,18 @@ func closeQuote(l []byte, pos int, q byte) int {
 
 // unquote returns the text of a one-line quoted scalar; exact is false when
 // a double-quoted one holds escapes, which it keeps as written.
-func unquote(q []byte) (text string, exact bool) {
+func unquote(q []byte) (text []byte, exact bool) {
 	if len(q) < 2 {
-		return string(q), false
+		return q, false
 	}
 	in := q[1 : len(q)-1]
 	if q[0] == '\'' {
-		return string(bytes.ReplaceAll(in, []byte("''"), []byte("'"))), true
+		if bytes.Contains(in, []byte("''")) {
+			return bytes.ReplaceAll(in, []byte("''"), []byte("'")), true
+		}
+		return in, true
 	}
-	return string(in), bytes.IndexByte(in, '\\') < 0
+	return in, bytes.IndexByte(in, '\\') < 0
 }
 
 // properties skips anchors and tags ("&a", "!!str") before a node,
@@ -409,4 +416,13 @@ func skipSpaces(l []byte, pos int) int {
 // a space.
 func isMarker(l []byte, m string) bool {
 	return bytes.HasPrefix(l, []byte(m)) && (len(l) == len(m) || l[len(m)] == ' ' || l[len(m)] == '\t' || l[len(m)] == '\r')
+}
+
+// trimBlanks drops trailing spaces and tabs.
+func trimBlanks(b []byte) []byte {
+	n := len(b)
+	for n > 0 && (b[n-1] == ' ' || b[n-1] == '\t') {
+		n--
+	}
+	return b[:n]
 }

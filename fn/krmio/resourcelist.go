@@ -49,20 +49,41 @@ var bom = []byte("\ufeff")
 // "\r\n" (yaml.v3 also breaks lines at a lone "\r", NEL, LS and PS), or a
 // byte order mark past the start: the lexer leaves those to yaml.v3.
 func oddBreaks(data []byte) bool {
-	for rest := data; ; {
-		i := bytes.IndexByte(rest, '\r')
-		if i < 0 {
-			break
-		}
-		if i+1 == len(rest) || rest[i+1] != '\n' {
-			return true
-		}
-		rest = rest[i+1:]
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) ||
+		len(data) >= 2 && (data[0] == 0 || data[1] == 0) { // UTF-16 or UTF-32
+		return true
 	}
-	return bytes.Contains(data, []byte("\xc2\x85")) || bytes.Contains(data, []byte("\xe2\x80\xa8")) ||
-		bytes.Contains(data, []byte("\xe2\x80\xa9")) || bytes.Contains(data[min(len(data), len(bom)):], bom) ||
-		bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) ||
-		len(data) >= 2 && (data[0] == 0 || data[1] == 0) // UTF-16 or UTF-32 without a mark
+	// One pass of IndexByte a lead byte: NEL is C2 85, LS and PS E2 80 A8
+	// and E2 80 A9, a byte order mark EF BB BF.
+	for _, lead := range []byte{'\r', 0xc2, 0xe2, 0xef} {
+		for at := 0; ; at++ {
+			i := bytes.IndexByte(data[at:], lead)
+			if i < 0 {
+				break
+			}
+			at += i
+			rest := data[at+1:]
+			switch lead {
+			case '\r':
+				if len(rest) == 0 || rest[0] != '\n' {
+					return true
+				}
+			case 0xc2:
+				if len(rest) > 0 && rest[0] == 0x85 {
+					return true
+				}
+			case 0xe2:
+				if len(rest) > 1 && rest[0] == 0x80 && (rest[1] == 0xa8 || rest[1] == 0xa9) {
+					return true
+				}
+			case 0xef:
+				if at > 0 && bytes.HasPrefix(rest, bom[1:]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // isYAML11 reports whether l is the directive "%YAML 1.1", the version
@@ -220,20 +241,20 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 		switch {
 		case info.indent == 0 && !info.dash:
 			finishItem()
-			if info.key == "" || directive && !marker || !lx.commit(true) {
+			if len(info.key) == 0 || directive && !marker || !lx.commit(true) {
 				return nil, errLayout
 			}
 			if n := len(sections); n > 0 {
 				sections[n-1].end = off
 			}
-			sections = append(sections, section{key: info.key, start: off, end: len(data)})
+			sections = append(sections, section{key: string(info.key), start: off, end: len(data)})
 			inItems = false
-			switch info.key {
+			switch string(info.key) {
 			case "items":
 				switch {
 				case info.opens:
 					inItems = true
-				case info.exact && isNull(info.value), isEmptyFlowSeq(l):
+				case info.exact && isNull(string(info.value)), isEmptyFlowSeq(l):
 				default:
 					return nil, errLayout
 				}
@@ -241,10 +262,10 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 				if !info.exact {
 					return nil, errLayout
 				}
-				if info.key == "kind" {
-					rl.Kind = info.value
+				if string(info.key) == "kind" {
+					rl.Kind = string(info.value)
 				} else {
-					rl.APIVersion = info.value
+					rl.APIVersion = string(info.value)
 				}
 				rlProbing = true
 			}
@@ -264,7 +285,7 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 				curStart = off
 				items, starts = append(items, cur), append(starts, off)
 				switch {
-				case info.dashes == 1 && info.key != "":
+				case info.dashes == 1 && len(info.key) > 0:
 					content = info.keyCol
 					if probing = cur.probe(info); !cur.probed {
 						doubtCur()
@@ -281,12 +302,12 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 				}
 				if content == -1 {
 					content = info.indent
-					if info.dash || info.key == "" {
+					if info.dash || len(info.key) == 0 {
 						content = -2
 						doubtCur()
 					}
 				}
-				if info.indent == content && !info.dash && info.key != "" {
+				if info.indent == content && !info.dash && len(info.key) > 0 {
 					if probing = cur.probe(info); !cur.probed {
 						doubtCur()
 					}
@@ -369,7 +390,7 @@ func isEmptyFlowSeq(l []byte) bool {
 // keys, and reports whether it did. A value the line does not hold whole
 // leaves it to a decode.
 func (it *Item) probe(info lineInfo) bool {
-	switch info.key {
+	switch string(info.key) {
 	case "kind", "apiVersion":
 	case "<<":
 		it.probed = false // a merge key may bring them
@@ -381,10 +402,10 @@ func (it *Item) probe(info lineInfo) bool {
 		it.probed = false
 		return false
 	}
-	if info.key == "kind" {
-		it.kind = info.value
+	if string(info.key) == "kind" {
+		it.kind = string(info.value)
 	} else {
-		it.apiVersion = info.value
+		it.apiVersion = string(info.value)
 	}
 	return true
 }

@@ -194,7 +194,7 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 					return d, errLayout
 				}
 				d.start = off
-				if info.key == "" || info.indent != 0 {
+				if len(info.key) == 0 || info.indent != 0 {
 					return d, errLayout // not a block mapping
 				}
 			}
@@ -203,10 +203,10 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 				return d, fmt.Errorf("document at line %d: %w", first, dup)
 			}
 			if info.indent == 0 {
-				if info.dash || info.key == "" {
+				if info.dash || len(info.key) == 0 {
 					return d, errLayout
 				}
-				switch info.key {
+				switch string(info.key) {
 				case "<<":
 					d.doubt = true // a merge key may bring them
 				case "kind", "apiVersion":
@@ -215,10 +215,10 @@ func scanDocument(doc []byte, line int) (d docScan, err error) {
 						break
 					}
 					probing = true
-					if info.key == "kind" {
-						d.kind = info.value
+					if string(info.key) == "kind" {
+						d.kind = string(info.value)
 					} else {
-						d.apiVersion = info.value
+						d.apiVersion = string(info.value)
 					}
 				}
 			}
