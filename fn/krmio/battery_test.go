@@ -172,3 +172,17 @@ func init() {
 		{"stream: repeated key in a flow mapping", "stream", "kind: A\ndata: {x: 1,  x: 2}\n", "f.yaml: document at line 1: mapping key \"x\" must not repeat: defined at line 2 and again at line 2", ""},
 	}...)
 }
+
+// Found by the fuzzer: a key's column is where its node starts, with its
+// anchor or tag.
+func init() {
+	battery = append(battery, []struct {
+		name, mode, in string
+		err            string
+		kinds          string
+	}{
+		{"tagged key and a nested mapping at its text's column", "stream", "!00 1:\n    1:\n", "", ""},
+		{"anchored first key and the next key under the anchor", "rl", "kind: ResourceList\nitems:\n- &a kind: A\n  apiVersion: v1\n- !!str kind: B\n  metadata: {}\n", "", "A,B"},
+		{"anchored key and a block scalar under the anchor", "rl", "kind: ResourceList\nitems:\n- kind: A\n  &x data: |\n   kind: B\n  metadata:\n   name: a\n", "", "A"},
+	}...)
+}

@@ -19,8 +19,8 @@ type lineInfo struct {
 	kind   lineKind
 	indent int // columns of leading spaces
 	dash   bool
-	// key is the first mapping key on the line (empty when none), found at
-	// column keyCol; value is its scalar value when that is a simple one-line
+	// key is the first mapping key on the line (empty when none), whose
+	// node (with its anchor or tag) starts at column keyCol; value is its scalar value when that is a simple one-line
 	// plain or quoted scalar.
 	key    []byte
 	keyCol int
@@ -177,6 +177,7 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 		parent = pos
 		pos = skipSpaces(l, pos+1)
 	}
+	nodeCol := pos // where the node starts, with its properties: a mapping's indentation
 	pos, ok = lx.properties(l, pos)
 	if !ok {
 		return info, false
@@ -210,8 +211,8 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 			if !exact {
 				return info, false
 			}
-			info.key, info.keyCol, info.scalar = key, pos, false
-			return info, lx.value(l, after+1, pos, &info)
+			info.key, info.keyCol, info.scalar = key, nodeCol, false
+			return info, lx.value(l, after+1, nodeCol, &info)
 		}
 		return info, lx.afterValue(l, end)
 	}
@@ -221,8 +222,8 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 			break
 		}
 		if l[i] == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t') {
-			info.key, info.keyCol, info.scalar = trimBlanks(l[pos:i]), pos, false
-			return info, lx.value(l, i+1, pos, &info)
+			info.key, info.keyCol, info.scalar = trimBlanks(l[pos:i]), nodeCol, false
+			return info, lx.value(l, i+1, nodeCol, &info)
 		}
 	}
 	lx.plainParent = parent
