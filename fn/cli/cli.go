@@ -157,13 +157,6 @@ func runFunction(io IO) int {
 	} else {
 		var rep policy.Report
 		rep, err = policy.Run(rl.Items, p, nil)
-		var layout *krmio.LayoutError
-		if errors.As(err, &layout) {
-			// The lexer split the list where yaml.v3 does not: read it whole.
-			if rl, err = krmio.DecodeResourceList(data); err == nil {
-				rep, err = policy.Run(rl.Items, p, nil)
-			}
-		}
 		rs = rep.Results
 		if err != nil {
 			return fail(io, err)

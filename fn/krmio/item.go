@@ -3,6 +3,19 @@
 // through byte for byte: they are split by a line lexer, never decoded, and
 // never re-encoded. Only items the policy looks at are decoded with yaml.v3,
 // and only items it changes are encoded again.
+//
+// The input reads as yaml.v3 reads it. The lexer handles block-style YAML
+// and checks what it relies on: document markers and directives, the
+// `items` sequence, every block mapping's keys for repeats (yaml.v3 refuses
+// them when it decodes into Go values), kind and apiVersion, and aliases,
+// which must name an anchor of their own item. Anything else (flow style,
+// JSON, tabs, aliases across items or documents, other line breaks) is
+// decoded whole, inside this package; a kind the lexer cannot read off its
+// line is decoded at once. So the items ParseResourceList and ParseStream
+// return are final: a decoded item that disagrees with the lexer is an
+// error, never a second reading. What is refused is refused with the
+// source and line. Invalid YAML inside an item the policy never decodes is
+// passed through unchanged; decoding it is an error naming the item.
 package krmio
 
 import (
@@ -22,6 +35,13 @@ type Item struct {
 	Index int
 	// Path is the file a stream document came from ("-" for stdin).
 	Path string
+	// line is the input line the item's text starts on, from 1; source
+	// names the input in errors.
+	line   int
+	source string
+	// probed is set when kind and apiVersion were read by the lexer, which
+	// a decode must confirm.
+	probed bool
 
 	kind, apiVersion string
 
@@ -89,34 +109,62 @@ func (it *Item) APIVersion() string { return it.apiVersion }
 func (it *Item) Raw() []byte { return it.raw }
 
 // Node decodes the item on first use and returns its mapping node. Changes
-// made to it are written out only after MarkChanged.
+// made to it are written out only after MarkChanged. An item yaml.v3 cannot
+// read, that is not a mapping or that repeats a key is an error naming the
+// item and the line.
 func (it *Item) Node() (*yaml.Node, error) {
 	if it.node != nil || it.decErr != nil {
 		return it.node, it.decErr
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(it.raw, &root); err != nil {
-		it.decErr = fmt.Errorf("item %d: %w", it.Index, err)
+	n, root, err := it.decode()
+	if err != nil {
+		it.decErr = fmt.Errorf("%s: %s: %w", sourceName(it.source), it.where(), err)
 		return nil, it.decErr
 	}
-	n := &root
+	it.root, it.node = root, n
+	return n, nil
+}
+
+// where names the item in errors.
+func (it *Item) where() string {
+	if it.seqIndent < 0 {
+		return fmt.Sprintf("document at line %d", it.line)
+	}
+	return fmt.Sprintf("item %d at line %d", it.Index, it.line)
+}
+
+// Line is the input line the item's text starts on, from 1.
+func (it *Item) Line() int { return it.line }
+
+func (it *Item) decode() (n, root *yaml.Node, err error) {
+	root = &yaml.Node{}
+	if err := yaml.Unmarshal(it.raw, root); err != nil {
+		return nil, nil, relinedIn(err, it.raw, it.line)
+	}
+	n = root
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
 	if it.seqIndent >= 0 {
-		// A ResourceList item is read as a one-entry sequence.
+		// A ResourceList item is read as a one-entry sequence; the lexer
+		// split the list where yaml.v3 does, or the input was decoded whole.
 		if n.Kind != yaml.SequenceNode || len(n.Content) != 1 {
-			it.decErr = &LayoutError{Index: it.Index}
-			return nil, it.decErr
+			return nil, nil, fmt.Errorf("must be one entry of `items`, as yaml.v3 reads the ResourceList")
 		}
 		n = n.Content[0]
 	}
 	if n.Kind != yaml.MappingNode {
-		it.decErr = fmt.Errorf("item %d: must be a mapping", it.Index)
-		return nil, it.decErr
+		return nil, nil, fmt.Errorf("must be a mapping (a resource), got %s", nodeKind(n))
 	}
-	it.root, it.node = &root, n
-	return n, nil
+	if d := findDup(n); d != nil {
+		d.first, d.then = d.first+it.line-1, d.then+it.line-1
+		return nil, nil, d
+	}
+	if it.probed && (scalarAt(n, "kind") != it.kind || scalarAt(n, "apiVersion") != it.apiVersion) {
+		return nil, nil, fmt.Errorf("`kind` and `apiVersion` must read the same to the lexer (%q, %q) and to yaml.v3 (%q, %q)",
+			it.kind, it.apiVersion, scalarAt(n, "kind"), scalarAt(n, "apiVersion"))
+	}
+	return n, root, nil
 }
 
 // MarkChanged records that the item's node was edited, so that it is encoded
@@ -152,14 +200,6 @@ func (it *Item) Bytes() ([]byte, error) {
 		out = bytes.TrimSuffix(out, []byte("\n")) // as the input ended
 	}
 	return out, nil
-}
-
-// LayoutError means the lexer split the input where yaml.v3 disagrees; the
-// caller reads the input again with a full decode.
-type LayoutError struct{ Index int }
-
-func (e *LayoutError) Error() string {
-	return fmt.Sprintf("item %d: must be a single resource", e.Index)
 }
 
 // wideSequences reports whether the text indents a block sequence under its

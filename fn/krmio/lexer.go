@@ -19,15 +19,24 @@ type lineInfo struct {
 	kind   lineKind
 	indent int // columns of leading spaces
 	dash   bool
-	// key is the first mapping key on the line (empty when none), found at
-	// column keyCol; value is its scalar value when that is a simple one-line
+	// key is the first mapping key on the line (empty when none), whose
+	// node (with its anchor or tag) starts at column keyCol; value is its scalar value when that is a simple one-line
 	// plain or quoted scalar.
-	key    string
+	key    []byte
 	keyCol int
-	value  string
+	value  []byte
 	// opens is set when the key has no value on its line: a nested block
 	// (or null) follows.
 	opens bool
+	// exact is set when value is the whole of a one-line scalar value, as
+	// yaml.v3 reads it (a multi-line plain scalar is caught by the caller:
+	// a continuation line follows).
+	exact bool
+	// dashes counts the "- " entries the line opens; scalar is set when the
+	// line's node (after the dashes) is not a mapping key: a scalar, a flow
+	// collection, a block scalar or an alias.
+	dashes int
+	scalar bool
 }
 
 // lexer walks block-style YAML a line at a time and keeps just enough state
@@ -40,26 +49,92 @@ type lexer struct {
 	plainParent int  // >= 0 while a plain scalar may go on, on lines indented more
 	quote       byte // open quote of a multi-line quoted scalar
 	flow        int  // depth of an open multi-line flow collection
+	// anchors are the anchors defined so far in the current unit (an item,
+	// a section, a document): an alias to any other anchor needs the whole
+	// input decoded, since the unit is decoded alone. events are the
+	// anchors and aliases of the last line, in order, for commit.
+	anchors []string
+	events  []prop
+	// brackets are the open flow collections; multiMap is set when a flow
+	// mapping with more than one entry was met, whose keys only a decode
+	// checks for repeats.
+	brackets []byte
+	multiMap bool
+	// flowMaps are the one-line flow collections of the last line that
+	// hold a mapping with more than one entry: the caller checks their
+	// keys with a decode of that text alone. multiMap stays set for one
+	// that does not close on its line.
+	flowMaps [][]byte
+}
+
+// prop is an anchor or an alias.
+type prop struct {
+	alias bool
+	name  string
 }
 
 func newLexer() lexer { return lexer{blockParent: -1, plainParent: -1} }
+
+// commit applies the last line's anchors and aliases, after a new unit
+// when the line starts one. It reports false for an alias to an anchor
+// outside the unit.
+func (lx *lexer) commit(newUnit bool) bool {
+	if newUnit {
+		lx.anchors = lx.anchors[:0]
+	}
+	return len(lx.events) == 0 || lx.replay()
+}
+
+func (lx *lexer) replay() bool {
+	for _, e := range lx.events {
+		if !e.alias {
+			lx.anchors = append(lx.anchors, e.name)
+			continue
+		}
+		found := false
+		for _, a := range lx.anchors {
+			found = found || a == e.name
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// alias records the alias "*name" at pos.
+func (lx *lexer) alias(l []byte, pos int) bool {
+	lx.events = append(lx.events, prop{alias: true, name: string(l[pos+1 : anchorEnd(l, pos+1)])})
+	return true
+}
+
+// anchorEnd returns where an anchor or alias name starting at pos ends.
+func anchorEnd(l []byte, pos int) int {
+	for pos < len(l) && !bytes.ContainsRune([]byte(" \t,[]{}"), rune(l[pos])) {
+		pos++
+	}
+	return pos
+}
 
 // line classifies one line, without its line break. ok is false for YAML the
 // lexer does not handle (tabs as indentation, directives, complex keys).
 func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 	l = bytes.TrimSuffix(l, []byte{'\r'})
+	lx.events = lx.events[:0]
+	lx.flowMaps = lx.flowMaps[:0]
+	if (lx.quote != 0 || lx.flow > 0) && (isMarker(l, "---") || isMarker(l, "...")) {
+		return info, false
+	}
 	if lx.quote != 0 {
 		end := closeQuote(l, 0, lx.quote)
 		if end < 0 {
 			return lineInfo{kind: lineCont}, true
 		}
 		lx.quote = 0
-		lx.afterValue(l, end)
-		return lineInfo{kind: lineCont}, true
+		return lineInfo{kind: lineCont}, lx.afterValue(l, end)
 	}
 	if lx.flow > 0 {
-		lx.scanFlow(l, 0)
-		return lineInfo{kind: lineCont}, true
+		return lineInfo{kind: lineCont}, lx.scanFlow(l, 0)
 	}
 	indent := 0
 	for indent < len(l) && l[indent] == ' ' {
@@ -93,24 +168,37 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 	info = lineInfo{kind: lineNode, indent: indent, keyCol: -1}
 	pos := indent
 	parent := indent
-	for pos < len(l) && l[pos] == '-' && (pos+1 == len(l) || l[pos+1] == ' ') {
+	for pos < len(l) && l[pos] == '-' && (pos+1 == len(l) || l[pos+1] == ' ' || l[pos+1] == '\t') {
+		if pos+1 < len(l) && l[pos+1] == '\t' {
+			return info, false // a tab after an indicator: let yaml.v3 judge
+		}
 		info.dash = true
+		info.dashes++
 		parent = pos
 		pos = skipSpaces(l, pos+1)
 	}
-	pos = skipProperties(l, pos)
+	nodeCol := pos // where the node starts, with its properties: a mapping's indentation
+	pos, ok = lx.properties(l, pos)
+	if !ok {
+		return info, false
+	}
 	if pos >= len(l) || l[pos] == '#' {
 		return info, true
 	}
+	info.scalar = true
 	switch c := l[pos]; c {
-	case '?':
+	case '?', ':', '*', '%', '@', '`':
+		// Complex keys, empty keys, aliases (their anchor may be outside
+		// the unit, or the alias a key) and reserved indicators.
+		if c == '*' && lx.alias(l, pos) && trailing(l, anchorEnd(l, pos+1)) {
+			return info, true
+		}
 		return info, false
 	case '|', '>':
 		lx.blockParent = parent
 		return info, true
 	case '[', '{':
-		lx.scanFlow(l, pos)
-		return info, true
+		return info, lx.scanFlow(l, pos)
 	case '"', '\'':
 		end := closeQuote(l, pos+1, c)
 		if end < 0 {
@@ -118,13 +206,15 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 			return info, true
 		}
 		after := skipSpaces(l, end)
-		if after < len(l) && l[after] == ':' && (after+1 == len(l) || l[after+1] == ' ') {
-			info.key, info.keyCol = unquote(l[pos:end]), pos
-			lx.value(l, after+1, pos, &info)
-			return info, true
+		if after < len(l) && l[after] == ':' && (after+1 == len(l) || l[after+1] == ' ' || l[after+1] == '\t') {
+			key, exact := unquote(l[pos:end])
+			if !exact {
+				return info, false
+			}
+			info.key, info.keyCol, info.scalar = key, nodeCol, false
+			return info, lx.value(l, after+1, nodeCol, &info)
 		}
-		lx.afterValue(l, end)
-		return info, true
+		return info, lx.afterValue(l, end)
 	}
 	// A plain scalar: a key when ": " (or a final ":") comes before any comment.
 	for i := pos; i < len(l); i++ {
@@ -132,37 +222,65 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 			break
 		}
 		if l[i] == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t') {
-			info.key, info.keyCol = string(bytes.TrimRight(l[pos:i], " \t")), pos
-			lx.value(l, i+1, pos, &info)
-			return info, true
+			info.key, info.keyCol, info.scalar = trimBlanks(l[pos:i]), nodeCol, false
+			return info, lx.value(l, i+1, nodeCol, &info)
 		}
 	}
 	lx.plainParent = parent
 	return info, true
 }
 
+// trailing reports whether only spaces or a comment follow pos.
+func trailing(l []byte, pos int) bool {
+	pos = skipSpaces(l, pos)
+	return pos == len(l) || l[pos] == '#'
+}
+
 // value reads what follows a key's colon, from pos; keyCol is where the key
 // starts, which is the indentation its nested lines must exceed.
-func (lx *lexer) value(l []byte, pos, keyCol int, info *lineInfo) {
-	pos = skipProperties(l, skipSpaces(l, pos))
+func (lx *lexer) value(l []byte, pos, keyCol int, info *lineInfo) bool {
+	pos, ok := lx.properties(l, skipSpaces(l, pos))
+	if !ok {
+		return false
+	}
 	if pos >= len(l) || l[pos] == '#' {
 		info.opens = true
-		return
+		return true
 	}
 	switch c := l[pos]; c {
 	case '|', '>':
 		lx.blockParent = keyCol
 	case '[', '{':
-		lx.scanFlow(l, pos)
+		return lx.scanFlow(l, pos)
+	case '*':
+		return lx.alias(l, pos) && trailing(l, anchorEnd(l, pos+1))
+	case '?', '%', '@', '`':
+		return false
+	case '-', ':':
+		if pos+1 == len(l) || l[pos+1] == ' ' || l[pos+1] == '\t' {
+			return false // "key: - a", "key: : a": invalid, yaml.v3 judges
+		}
+		lx.plain(l, pos, keyCol, info)
 	case '"', '\'':
 		end := closeQuote(l, pos+1, c)
 		if end < 0 {
 			lx.quote = c
-			return
+			return true
 		}
-		info.value = unquote(l[pos:end])
-		lx.afterValue(l, end)
+		info.value, info.exact = unquote(l[pos:end])
+		if !trailing(l, end) {
+			return false
+		}
 	default:
+		lx.plain(l, pos, keyCol, info)
+	}
+	return true
+}
+
+// plain reads a plain scalar value from pos to the end of the line or a
+// comment.
+func (lx *lexer) plain(l []byte, pos, keyCol int, info *lineInfo) {
+	{
 		end := len(l)
 		for i := pos + 1; i < len(l); i++ {
 			if l[i] == '#' && (l[i-1] == ' ' || l[i-1] == '\t') {
@@ -170,31 +288,57 @@ func (lx *lexer) value(l []byte, pos, keyCol int, info *lineInfo) {
 				break
 			}
 		}
-		info.value = string(bytes.TrimRight(l[pos:end], " \t"))
+		info.value = trimBlanks(l[pos:end])
+		info.exact = true
 		lx.plainParent = keyCol
 	}
 }
 
 // afterValue looks at the rest of a line after a closed quoted scalar: only
 // flow punctuation matters there.
-func (lx *lexer) afterValue(l []byte, pos int) {
+func (lx *lexer) afterValue(l []byte, pos int) bool {
 	if lx.flow > 0 {
-		lx.scanFlow(l, pos)
+		return lx.scanFlow(l, pos)
 	}
+	return trailing(l, pos)
 }
 
 // scanFlow follows flow collection brackets and the quoted scalars in them.
-func (lx *lexer) scanFlow(l []byte, pos int) {
+// It reports false for what it cannot follow: an alias to an anchor it has
+// not seen, or text after the collection closes.
+func (lx *lexer) scanFlow(l []byte, pos int) bool {
+	oneLine := lx.flow == 0 && !lx.multiMap
 	for i := pos; i < len(l); i++ {
 		switch c := l[i]; c {
 		case '[', '{':
 			lx.flow++
+			lx.brackets = append(lx.brackets, c)
 		case ']', '}':
 			lx.flow--
+			if lx.flow < 0 {
+				return false
+			}
+			lx.brackets = lx.brackets[:len(lx.brackets)-1]
+			if lx.flow == 0 && oneLine && lx.multiMap {
+				lx.flowMaps = append(lx.flowMaps, l[pos:i+1])
+				lx.multiMap = false
+			}
+		case ',':
+			if n := len(lx.brackets); n > 0 && lx.brackets[n-1] == '{' {
+				lx.multiMap = true
+			}
+			if lx.flow == 0 {
+				return trailing(l, i+1)
+			}
 		case '#':
 			if i > 0 && (l[i-1] == ' ' || l[i-1] == '\t') {
-				return
+				return true
 			}
+		case '&', '*':
+			if i > pos && !bytes.ContainsRune([]byte("[{,: \t"), rune(l[i-1])) {
+				continue
+			}
+			lx.events = append(lx.events, prop{alias: c == '*', name: string(l[i+1 : anchorEnd(l, i+1)])})
 		case '"', '\'':
 			if i > pos && !bytes.ContainsRune([]byte("[{,: \t"), rune(l[i-1])) {
 				continue // a quote inside a plain scalar
@@ -202,11 +346,12 @@ func (lx *lexer) scanFlow(l []byte, pos int) {
 			end := closeQuote(l, i+1, c)
 			if end < 0 {
 				lx.quote = c
-				return
+				return true
 			}
 			i = end - 1
 		}
 	}
+	return true
 }
 
 // closeQuote returns the index just past the quote that closes a scalar
@@ -227,24 +372,38 @@ func closeQuote(l []byte, pos int, q byte) int {
 	return -1
 }
 
-// unquote returns the text of a one-line quoted scalar. Escapes are kept as
-// written: callers compare the result with plain identifiers only.
-func unquote(q []byte) string {
-	if len(q) >= 2 {
-		return string(q[1 : len(q)-1])
+// unquote returns the text of a one-line quoted scalar; exact is false when
+// a double-quoted one holds escapes, which it keeps as written.
+func unquote(q []byte) (text []byte, exact bool) {
+	if len(q) < 2 {
+		return q, false
 	}
-	return string(q)
+	in := q[1 : len(q)-1]
+	if q[0] == '\'' {
+		if bytes.Contains(in, []byte("''")) {
+			return bytes.ReplaceAll(in, []byte("''"), []byte("'")), true
+		}
+		return in, true
+	}
+	return in, bytes.IndexByte(in, '\\') < 0
 }
 
-// skipProperties skips anchors and tags ("&a", "!!str") before a node.
-func skipProperties(l []byte, pos int) int {
+// properties skips anchors and tags ("&a", "!!str") before a node,
+// recording anchors.
+func (lx *lexer) properties(l []byte, pos int) (int, bool) {
 	for pos < len(l) && (l[pos] == '&' || l[pos] == '!') {
-		for pos < len(l) && l[pos] != ' ' {
+		start := pos
+		for pos < len(l) && l[pos] != ' ' && l[pos] != '\t' {
 			pos++
+		}
+		if l[start] == '&' {
+			lx.events = append(lx.events, prop{name: string(l[start+1 : pos])})
+		} else if pos < len(l) && l[pos] == '\t' || bytes.ContainsAny(l[start:pos], "{}[],") {
+			return pos, false
 		}
 		pos = skipSpaces(l, pos)
 	}
-	return pos
+	return pos, true
 }
 
 func skipSpaces(l []byte, pos int) int {
@@ -258,4 +417,13 @@ func skipSpaces(l []byte, pos int) int {
 // a space.
 func isMarker(l []byte, m string) bool {
 	return bytes.HasPrefix(l, []byte(m)) && (len(l) == len(m) || l[len(m)] == ' ' || l[len(m)] == '\t' || l[len(m)] == '\r')
+}
+
+// trimBlanks drops trailing spaces and tabs.
+func trimBlanks(b []byte) []byte {
+	n := len(b)
+	for n > 0 && (b[n-1] == ' ' || b[n-1] == '\t') {
+		n--
+	}
+	return b[:n]
 }

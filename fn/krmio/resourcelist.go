@@ -29,11 +29,12 @@ type part struct {
 	item *Item
 }
 
-var errLayout = errors.New("layout not handled by the lexer")
-
 // ParseResourceList reads a ResourceList. Block-style YAML, as kpt and
 // kustomize write it, is split by the lexer; anything else is decoded
-// whole with yaml.v3, which is slower but reads any YAML.
+// whole with yaml.v3, which is slower but reads any YAML. Either way the
+// result is the one yaml.v3 reads, or an error naming the source and line:
+// a ResourceList is one YAML document, a mapping with one `items` key
+// holding a sequence of mappings, and no mapping in it repeats a key.
 func ParseResourceList(data []byte) (*ResourceList, error) {
 	rl, err := splitResourceList(data)
 	if errors.Is(err, errLayout) {
@@ -42,8 +43,73 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 	return rl, err
 }
 
+var bom = []byte("\ufeff")
+
+// oddBreaks reports whether data holds line breaks other than "\n" and
+// "\r\n" (yaml.v3 also breaks lines at a lone "\r", NEL, LS and PS), or a
+// byte order mark past the start: the lexer leaves those to yaml.v3.
+func oddBreaks(data []byte) bool {
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) ||
+		len(data) >= 2 && (data[0] == 0 || data[1] == 0) { // UTF-16 or UTF-32
+		return true
+	}
+	// One pass of IndexByte a lead byte: NEL is C2 85, LS and PS E2 80 A8
+	// and E2 80 A9, a byte order mark EF BB BF.
+	for _, lead := range []byte{'\r', 0xc2, 0xe2, 0xef} {
+		for at := 0; ; at++ {
+			i := bytes.IndexByte(data[at:], lead)
+			if i < 0 {
+				break
+			}
+			at += i
+			rest := data[at+1:]
+			switch lead {
+			case '\r':
+				if len(rest) == 0 || rest[0] != '\n' {
+					return true
+				}
+			case 0xc2:
+				if len(rest) > 0 && rest[0] == 0x85 {
+					return true
+				}
+			case 0xe2:
+				if len(rest) > 1 && rest[0] == 0x80 && (rest[1] == 0xa8 || rest[1] == 0xa9) {
+					return true
+				}
+			case 0xef:
+				if at > 0 && bytes.HasPrefix(rest, bom[1:]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// isYAML11 reports whether l is the directive "%YAML 1.1", the version
+// yaml.v3 reads (it refuses others).
+func isYAML11(l []byte) bool {
+	l = bytes.TrimRight(l, " \t\r")
+	if c := bytes.Index(l, []byte(" #")); c >= 0 {
+		l = bytes.TrimRight(l[:c], " \t")
+	}
+	f := bytes.Fields(l)
+	return len(f) == 2 && string(f[0]) == "%YAML" && string(f[1]) == "1.1"
+}
+
+// markerOnly reports whether the rest of a document marker line is empty
+// or a comment.
+func markerOnly(l []byte) bool {
+	rest := bytes.TrimSpace(l[3:])
+	return len(rest) == 0 || rest[0] == '#'
+}
+
 // splitResourceList is the fast path: one pass of the lexer over the input.
+// errLayout means the input must be decoded whole.
 func splitResourceList(data []byte) (*ResourceList, error) {
+	if oddBreaks(data) {
+		return nil, errLayout
+	}
 	rl := &ResourceList{}
 	type section struct {
 		key        string
@@ -51,29 +117,72 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 	}
 	var (
 		lx        = newLexer()
+		keys      keyTracker
 		sections  []section
 		inItems   bool
 		seqIndent = -1
-		content   = -1 // indentation of the current item's keys
+		content   = -1 // indentation of the current item's keys; -2: not a block mapping
 		cur       *Item
 		curStart  int
 		lastEnd   int // end of the last line that is part of a node
 		items     []*Item
 		starts    []int
+		doubt     []*Item // items whose kind or apiVersion only a decode can tell
+		probing   bool    // the last node line set a kind or apiVersion
+		rlProbing bool    // the same, for the ResourceList's own
+		line      int
+		directive bool
+		marker    bool
+		ended     bool // after "...": only comments may follow
 	)
-	finishItem := func() {
-		if cur != nil {
-			cur.raw = data[curStart:lastEnd]
-			cur = nil
+	doubtCur := func() {
+		if n := len(doubt); n == 0 || doubt[n-1] != cur {
+			doubt = append(doubt, cur)
 		}
 	}
-	for off := 0; off < len(data); {
-		l, _ := cutLine(data[off:])
-		next := off + len(l) + 1
-		if next > len(data) {
-			next = len(data)
+	finishItem := func() {
+		if cur == nil {
+			return
 		}
-		if len(sections) == 0 && isMarker(l, "---") && len(bytes.TrimSpace(l[3:])) == 0 {
+		cur.raw = data[curStart:lastEnd]
+		if content == -1 {
+			doubtCur() // no node: null
+		}
+		cur = nil
+	}
+	off := 0
+	if bytes.HasPrefix(data, bom) {
+		off = len(bom)
+	}
+	for off < len(data) {
+		l, _ := cutLine(data[off:])
+		line++
+		next := min(off+len(l)+1, len(data))
+		idle := lx.quote == 0 && lx.flow == 0
+		switch {
+		case ended:
+			if t := bytes.TrimSpace(l); len(t) > 0 && t[0] != '#' {
+				return nil, errLayout // a second document
+			}
+			off = next
+			continue
+		case len(sections) == 0 && idle && l0(l) == '%':
+			if marker || directive || !isYAML11(l) {
+				return nil, errLayout
+			}
+			directive = true
+			off = next
+			continue
+		case len(sections) == 0 && !marker && isMarker(l, "---") && markerOnly(l):
+			marker = true
+			off = next
+			continue
+		case len(sections) > 0 && idle && isMarker(l, "...") && markerOnly(l):
+			if n := len(sections); n > 0 {
+				sections[n-1].end = off
+			}
+			finishItem()
+			ended = true
 			off = next
 			continue
 		}
@@ -81,31 +190,85 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 		if !ok {
 			return nil, errLayout
 		}
+		multiMap := lx.multiMap
+		lx.multiMap = false
+		for _, fm := range lx.flowMaps {
+			d, ok := flowDup(fm, line)
+			switch {
+			case !ok:
+				multiMap = true // decode the item, or the whole list
+			case d != nil && cur != nil && (info.kind == lineCont || info.indent > seqIndent):
+				return nil, fmt.Errorf("%s: item %d at line %d: %w", rlSource, cur.Index, cur.line, d)
+			case d != nil:
+				multiMap = true // a new item or a section: the decode names it
+			}
+		}
 		switch {
 		case info.kind == lineTrivia:
+			off = next
+			continue
 		case info.kind == lineCont:
+			if rlProbing {
+				return nil, errLayout
+			}
+			if probing && cur != nil {
+				doubtCur()
+			}
+			if !lx.commit(false) || multiMap && cur == nil {
+				return nil, errLayout
+			}
+			if multiMap {
+				doubtCur()
+			}
 			lastEnd = next
+			off = next
+			continue
+		}
+		probing, rlProbing = false, false
+		if len(sections) == 0 && (info.indent != 0 || info.dash) {
+			return nil, errLayout // not a block mapping
+		}
+		if d := keys.node(info, line); d != nil {
+			switch {
+			case info.indent == 0 && !info.dash:
+				return nil, fmt.Errorf("%s: ResourceList must have one `%s` key, found a second at line %d", rlSource, d.key, d.then)
+			case cur != nil:
+				return nil, fmt.Errorf("%s: item %d at line %d: %w", rlSource, cur.Index, cur.line, d)
+			default:
+				return nil, fmt.Errorf("%s: in `%s`: %w", rlSource, sections[len(sections)-1].key, d)
+			}
+		}
+		switch {
 		case info.indent == 0 && !info.dash:
 			finishItem()
-			if info.key == "" {
+			if len(info.key) == 0 || directive && !marker || !lx.commit(true) {
 				return nil, errLayout
 			}
 			if n := len(sections); n > 0 {
 				sections[n-1].end = off
 			}
-			sections = append(sections, section{key: info.key, start: off, end: len(data)})
-			inItems = info.key == "items"
-			switch info.key {
+			sections = append(sections, section{key: string(info.key), start: off, end: len(data)})
+			inItems = false
+			switch string(info.key) {
 			case "items":
-				if !info.opens && !isEmptyFlowSeq(l) {
+				switch {
+				case info.opens:
+					inItems = true
+				case info.exact && isNull(string(info.value)), isEmptyFlowSeq(l):
+				default:
 					return nil, errLayout
 				}
-			case "kind":
-				rl.Kind = info.value
-			case "apiVersion":
-				rl.APIVersion = info.value
+			case "kind", "apiVersion":
+				if !info.exact {
+					return nil, errLayout
+				}
+				if string(info.key) == "kind" {
+					rl.Kind = string(info.value)
+				} else {
+					rl.APIVersion = string(info.value)
+				}
+				rlProbing = true
 			}
-			lastEnd = next
 		case inItems:
 			if seqIndent < 0 {
 				seqIndent = info.indent
@@ -115,30 +278,66 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 				return nil, errLayout
 			case info.indent == seqIndent:
 				finishItem()
-				cur = &Item{seqIndent: seqIndent, Index: len(items)}
+				if !lx.commit(true) {
+					return nil, errLayout
+				}
+				cur = &Item{seqIndent: seqIndent, Index: len(items), line: line, source: rlSource, probed: true}
 				curStart = off
 				items, starts = append(items, cur), append(starts, off)
-				content = info.keyCol
-				if info.key != "" {
-					cur.probe(info)
+				switch {
+				case info.dashes == 1 && len(info.key) > 0:
+					content = info.keyCol
+					if probing = cur.probe(info); !cur.probed {
+						doubtCur()
+					}
+				case info.dashes == 1 && !info.scalar:
+					content = -1
+				default:
+					content = -2
+					doubtCur()
 				}
 			default:
-				if content < 0 {
-					content = info.indent
+				if !lx.commit(false) {
+					return nil, errLayout
 				}
-				if info.indent == content && !info.dash && info.key != "" {
-					cur.probe(info)
+				if content == -1 {
+					content = info.indent
+					if info.dash || len(info.key) == 0 {
+						content = -2
+						doubtCur()
+					}
+				}
+				if info.indent == content && !info.dash && len(info.key) > 0 {
+					if probing = cur.probe(info); !cur.probed {
+						doubtCur()
+					}
 				}
 			}
-			lastEnd = next
 		default:
-			lastEnd = next
+			if !lx.commit(false) {
+				return nil, errLayout
+			}
 		}
+		if multiMap {
+			if cur == nil {
+				return nil, errLayout
+			}
+			doubtCur()
+		}
+		lastEnd = next
 		off = next
 	}
 	finishItem()
-	if lx.quote != 0 || lx.flow > 0 {
+	if lx.quote != 0 || lx.flow > 0 || len(sections) == 0 {
 		return nil, errLayout
+	}
+	for _, it := range doubt {
+		it.probed = false
+		n, err := it.Node()
+		if err != nil {
+			return nil, err
+		}
+		it.kind, it.apiVersion = scalarAt(n, "kind"), scalarAt(n, "apiVersion")
 	}
 
 	// The output is the input with items as parts of their own and the old
@@ -164,74 +363,161 @@ func splitResourceList(data []byte) (*ResourceList, error) {
 	return rl, nil
 }
 
+// l0 is the first byte of a line, or 0.
+func l0(l []byte) byte {
+	if len(l) == 0 {
+		return 0
+	}
+	return l[0]
+}
+
+// isNull reports whether a plain scalar is null to yaml.v3.
+func isNull(v string) bool {
+	switch v {
+	case "", "~", "null", "Null", "NULL":
+		return true
+	}
+	return false
+}
+
 func isEmptyFlowSeq(l []byte) bool {
 	_, v, _ := bytes.Cut(l, []byte(":"))
 	v, _, _ = bytes.Cut(v, []byte(" #"))
 	return string(bytes.TrimSpace(v)) == "[]"
 }
 
-// probe records the item's kind or apiVersion from one of its top-level keys.
-func (it *Item) probe(info lineInfo) {
-	switch info.key {
-	case "kind":
-		it.kind = info.value
-	case "apiVersion":
-		it.apiVersion = info.value
+// probe records the item's kind or apiVersion from one of its top-level
+// keys, and reports whether it did. A value the line does not hold whole
+// leaves it to a decode.
+func (it *Item) probe(info lineInfo) bool {
+	switch string(info.key) {
+	case "kind", "apiVersion":
+	case "<<":
+		it.probed = false // a merge key may bring them
+		return false
+	default:
+		return false
 	}
+	if !info.exact {
+		it.probed = false
+		return false
+	}
+	if string(info.key) == "kind" {
+		it.kind = string(info.value)
+	} else {
+		it.apiVersion = string(info.value)
+	}
+	return true
 }
 
 // DecodeResourceList reads a ResourceList with a full yaml.v3 decode: the
-// path for YAML the lexer does not handle (flow style, JSON, tabs). Items
-// are encoded one by one for output, which is linear in their number,
-// where encoding the whole list as one document is not.
+// path for YAML the lexer does not handle (flow style, JSON, tabs,
+// aliases across items). Items are encoded one by one for output, which is
+// linear in their number, where encoding the whole list as one document
+// is not.
 func DecodeResourceList(data []byte) (*ResourceList, error) {
+	src := rlSource
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("reading the ResourceList: %w", err)
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: must be a ResourceList, found no YAML document", src)
+		}
+		return nil, fmt.Errorf("%s: %w", src, relinedIn(err, data, 1))
 	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("reading the ResourceList: input is empty")
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case err == nil:
+		return nil, fmt.Errorf("%s: a ResourceList is one YAML document: a second document at line %d must not follow", src, second.Line)
+	case !errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%s: a ResourceList is one YAML document, and after it: %w", src, relined(err, 1))
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("reading the ResourceList: must be a mapping")
+		return nil, fmt.Errorf("%s: a ResourceList must be a mapping, got %s at line %d", src, nodeKind(root), root.Line)
 	}
 	rl := &ResourceList{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
+		for j := i + 2; j+1 < len(root.Content); j += 2 {
+			if a, b := root.Content[i], root.Content[j]; a.Kind == b.Kind && a.Value == b.Value {
+				return nil, fmt.Errorf("%s: ResourceList must have one `%s` key, found a second at line %d", src, b.Value, b.Line)
+			}
+		}
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "items" {
+			if d := findDup(v); d != nil {
+				return nil, fmt.Errorf("%s: in `%s`: %w", src, k.Value, d)
+			}
+		}
 		switch k.Value {
 		case "results":
 			continue
 		case "kind":
-			rl.Kind = v.Value
+			rl.Kind = scalarValue(v)
 		case "apiVersion":
-			rl.APIVersion = v.Value
+			rl.APIVersion = scalarValue(v)
 		case "items":
-			if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			seq := v
+			if v.Kind == yaml.AliasNode {
+				budget := maxExpansion
+				if seq, _ = deepCopy(v, &budget); seq == nil {
+					return nil, fmt.Errorf("%s: `items`: its aliases must not expand to more than %d nodes", src, maxExpansion)
+				}
+			}
+			if seq.Kind == yaml.ScalarNode && seq.Tag == "!!null" {
+				seq = &yaml.Node{Kind: yaml.SequenceNode}
+			}
+			if seq.Kind != yaml.SequenceNode {
+				return nil, fmt.Errorf("%s: `items` must be a sequence, got %s at line %d", src, nodeKind(seq), v.Line)
+			}
+			if len(seq.Content) == 0 {
 				rl.parts = append(rl.parts, part{lit: []byte("items: []\n")})
 				continue
 			}
 			rl.parts = append(rl.parts, part{lit: []byte("items:\n")})
-			for j, n := range v.Content {
-				seq := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
-				raw, err := encodeNode(seq, true)
+			budget := maxExpansion
+			for j, n := range seq.Content {
+				line := n.Line
+				if n.Kind == yaml.AliasNode {
+					// The same resource twice: two items, two nodes.
+					cp, ok := deepCopy(n, &budget)
+					if !ok {
+						return nil, fmt.Errorf("%s: item %d at line %d: its aliases must not expand to more than %d nodes", src, j, line, maxExpansion)
+					}
+					n = cp
+				}
+				if n.Kind != yaml.MappingNode {
+					return nil, fmt.Errorf("%s: item %d at line %d must be a mapping (a resource), got %s", src, j, line, nodeKind(n))
+				}
+				if d := findDup(n); d != nil {
+					return nil, fmt.Errorf("%s: item %d at line %d: %w", src, j, line, d)
+				}
+				if !expandOutside(n, &budget) {
+					return nil, fmt.Errorf("%s: item %d at line %d: its aliases must not expand to more than %d nodes", src, j, line, maxExpansion)
+				}
+				one := &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{n}}
+				raw, err := encodeNode(one, true)
 				if err != nil {
-					return nil, fmt.Errorf("item %d: %w", j, err)
+					return nil, fmt.Errorf("%s: item %d at line %d: %w", src, j, line, err)
 				}
-				it := &Item{raw: raw, Index: j, seqIndent: 0}
-				if n.Kind == yaml.MappingNode {
-					it.root = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{seq}}
-					it.node = n
-					it.kind, it.apiVersion = scalarAt(n, "kind"), scalarAt(n, "apiVersion")
-				}
+				it := &Item{raw: raw, Index: j, seqIndent: 0, line: line, source: src,
+					root: &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{one}}, node: n,
+					kind: scalarAt(n, "kind"), apiVersion: scalarAt(n, "apiVersion")}
 				rl.Items = append(rl.Items, it)
 				rl.parts = append(rl.parts, part{item: it})
 			}
 			continue
 		}
-		text, err := encodeNode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}}, true)
+		budget := maxExpansion
+		pair := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}}
+		if !expandOutside(pair, &budget) {
+			return nil, fmt.Errorf("%s: `%s`: its aliases must not expand to more than %d nodes", src, k.Value, maxExpansion)
+		}
+		text, err := encodeNode(pair, true)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: `%s`: %w", src, k.Value, err)
 		}
 		if k.Value == "functionConfig" {
 			rl.FunctionConfig = text
@@ -240,6 +526,102 @@ func DecodeResourceList(data []byte) (*ResourceList, error) {
 	}
 	rl.adopt(&rl.Items)
 	return rl, nil
+}
+
+// nodeKind names what a node is, for errors.
+func nodeKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a sequence"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("the scalar %q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "nothing"
+}
+
+// resolve follows aliases.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func scalarValue(n *yaml.Node) string {
+	if n = resolve(n); n.Kind == yaml.ScalarNode {
+		return n.Value
+	}
+	return ""
+}
+
+// maxExpansion bounds the nodes that expanding aliases may copy.
+const maxExpansion = 1 << 20
+
+// expandOutside replaces every alias in the tree whose anchor lies outside
+// it with a copy of what it names, so that the tree reads the same when
+// encoded alone. It reports false when that would copy more than budget
+// nodes.
+func expandOutside(n *yaml.Node, budget *int) bool {
+	inside := map[*yaml.Node]bool{}
+	var mark func(*yaml.Node)
+	mark = func(n *yaml.Node) {
+		inside[n] = true
+		for _, c := range n.Content {
+			mark(c)
+		}
+	}
+	mark(n)
+	var walk func(*yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		for i, c := range n.Content {
+			if c.Kind == yaml.AliasNode && c.Alias != nil && !inside[c.Alias] {
+				cp, ok := deepCopy(c.Alias, budget)
+				if !ok {
+					return false
+				}
+				cp.Anchor = ""
+				cp.HeadComment, cp.LineComment, cp.FootComment = c.HeadComment, c.LineComment, c.FootComment
+				n.Content[i] = cp
+				continue
+			}
+			if !walk(c) {
+				return false
+			}
+		}
+		return true
+	}
+	return walk(n)
+}
+
+// deepCopy copies a node, with aliases in it replaced by copies too.
+func deepCopy(n *yaml.Node, budget *int) (*yaml.Node, bool) {
+	if *budget--; *budget < 0 {
+		return nil, false
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		cp, ok := deepCopy(n.Alias, budget)
+		if ok {
+			cp.Anchor = ""
+		}
+		return cp, ok
+	}
+	cp := *n
+	cp.Anchor = ""
+	cp.Content = make([]*yaml.Node, len(n.Content))
+	for i, c := range n.Content {
+		var ok bool
+		if cp.Content[i], ok = deepCopy(c, budget); !ok {
+			return nil, false
+		}
+	}
+	return &cp, true
 }
 
 // adopt makes the container the owner of its items.
@@ -302,11 +684,36 @@ func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// scalarAt returns the value of a scalar key of a mapping, or "".
+// scalarAt returns the value of a scalar key of a mapping, or "", as
+// yaml.v3 reads it: the mapping's own key first, then merged mappings.
 func scalarAt(m *yaml.Node, key string) string {
+	return scalarAtDepth(m, key, 0)
+}
+
+func scalarAtDepth(m *yaml.Node, key string, depth int) string {
+	m = resolve(m)
+	if m.Kind != yaml.MappingNode || depth > 10 {
+		return ""
+	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key && m.Content[i+1].Kind == yaml.ScalarNode {
-			return m.Content[i+1].Value
+		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode {
+			return scalarValue(m.Content[i+1])
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "<<" && (k.Tag == "!!merge" || k.Tag == "") {
+			v := resolve(m.Content[i+1])
+			if v.Kind == yaml.SequenceNode {
+				for _, e := range v.Content {
+					if s := scalarAtDepth(e, key, depth+1); s != "" {
+						return s
+					}
+				}
+				continue
+			}
+			if s := scalarAtDepth(v, key, depth+1); s != "" {
+				return s
+			}
 		}
 	}
 	return ""
