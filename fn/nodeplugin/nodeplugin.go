@@ -267,16 +267,6 @@ func label(w *workload.Workload) string {
 	return yn.StringMap(yn.Lookup(w.Obj, "metadata", "labels"))["app.kubernetes.io/name"]
 }
 
-// Verdicts runs the node plugin's pod template through the predicates on
-// each node.
-func Verdicts(m Match, nodes []*corev1.Node) ([]schedule.Verdict, error) {
-	spec, err := podSpec(m)
-	if err != nil {
-		return nil, err
-	}
-	return schedule.Check(spec, nodes), nil
-}
-
 func podSpec(m Match) (*corev1.PodSpec, error) {
 	var spec corev1.PodSpec
 	if err := schedule.Decode(yn.Lookup(m.DaemonSet.Obj, "spec", "template", "spec"), &spec); err != nil {

@@ -21,7 +21,6 @@ type Placement struct {
 	First []Verdict
 
 	pods []*Pod // the placed pods, in order
-	at   []int  // their nodes
 }
 
 // Replica makes the pod of replica k of a workload: the template's labels
@@ -67,7 +66,7 @@ func Place(c *Cluster, newPod Replica, replicas int, revision string) Placement 
 		}
 		c.Bind(p, i)
 		pl.Nodes = append(pl.Nodes, c.Nodes[i].Name)
-		pl.pods, pl.at = append(pl.pods, p), append(pl.at, i)
+		pl.pods = append(pl.pods, p)
 	}
 	if replicas == 0 {
 		_, pl.First = c.choose(newPod(revision))

@@ -89,18 +89,6 @@ type Verdict struct {
 	Reason string
 }
 
-// Check runs the node-level filters for a pod spec on every node, in
-// order.
-func Check(spec *corev1.PodSpec, nodes []*corev1.Node) []Verdict {
-	pod := NewPod("", "", nil, spec)
-	out := make([]Verdict, len(nodes))
-	for i, n := range nodes {
-		ok, reason := NodeFits(pod, n)
-		out[i] = Verdict{Node: n.Name, OK: ok, Reason: reason}
-	}
-	return out
-}
-
 var klogger = klog.Background()
 
 // affinityReason says which part of the required node affinity a node
