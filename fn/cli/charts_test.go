@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -24,17 +25,18 @@ var chartErrors = map[string]string{
 	"longhorn/auto-rke2":                      "Longhorn's manager creates its CSI controllers at run time",
 	"csi-driver-nfs-run-on-both/auto-kubeadm": "matches no control-plane node of kubeadm",
 	"csi-driver-nfs-run-on-both/auto-rke2":    "matches no control-plane node of kubeadm",
-	"harvester-csi-driver-lvm/auto-kubeadm":   "didn't match pod affinity rules",
-	"harvester-csi-driver-lvm/auto-rke2":      "no access to leases", // RKE2 servers are untainted: the node plugin runs there
+	"harvester-csi-driver-lvm/auto-kubeadm":   "no access to leases", // its pod affinity to the node plugin holds: the plugin tolerates the control plane
+	"harvester-csi-driver-lvm/auto-rke2":      "no access to leases",
 	"hcloud-csi/auto-kubeadm":                 "no access to leases",
 	"hcloud-csi/auto-rke2":                    "no access to leases",
 	"manila-csi-plugin/auto-kubeadm":          "no access to leases",
 	"manila-csi-plugin/auto-rke2":             "no access to leases",
 }
 
-// pluginWarnings are the renders whose controller does need its node
-// plugin's socket, which does not tolerate the control plane.
-var pluginWarnings = []string{"harvester-csi-driver", "harvester-csi-driver-renamed", "harvester-csi-driver-lvm"}
+// pluginFixed are the renders whose controller needs its node plugin's
+// socket, and whose node plugin the policy makes tolerate the control
+// plane; no render is left with a node-plugin warning.
+var pluginFixed = []string{"harvester-csi-driver", "harvester-csi-driver-renamed", "harvester-csi-driver-lvm"}
 
 // TestCharts runs every real chart render through the default policy and
 // through `replicas: auto` with a kubeadm and an RKE2 inventory: every
@@ -83,10 +85,13 @@ func TestCharts(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("exit %d:\n%s", code, stderr)
 				}
+				if fixed := regexp.MustCompile(`(?m)^info: DaemonSet \S+ \(-\): tolerations: added node-role.kubernetes.io/control-plane:NoSchedule`).MatchString(stderr); fixed != slices.Contains(pluginFixed, chart) {
+					t.Errorf("node plugin given the control-plane tolerations: %v, want %v\n%s", fixed, !fixed, stderr)
+				}
 				for _, l := range strings.Split(stderr, "\n") {
 					switch {
-					case strings.Contains(l, "node plugin:") && !slices.Contains(pluginWarnings, chart):
-						t.Errorf("a false node-plugin warning: %s", l)
+					case strings.Contains(l, "node plugin:"):
+						t.Errorf("a node-plugin warning left: %s", l)
 					case strings.HasPrefix(l, "error") && strings.Contains(l, "leader election:"),
 						strings.HasPrefix(l, "warning") && strings.Contains(l, "leader election:") && !strings.Contains(l, "beside other replicas"):
 						t.Errorf("the policy leaves a racing container: %s", l)

@@ -84,7 +84,7 @@ spec:
 		t.Errorf("got %+v", s)
 	}
 	d := Default().Spec
-	if *d.NodePlugin.TolerateControlPlane || d.Sidecars.LeaderElection != Auto || d.Rollout.Strategy != Fix || d.PodDisruptionBudget != nil || d.PriorityClassName != "" || d.TopologySpread != nil {
+	if d.NodePlugin.TolerateControlPlane != nil || d.Sidecars.LeaderElection != Auto || d.Rollout.Strategy != Fix || d.PodDisruptionBudget != nil || d.PriorityClassName != "" || d.TopologySpread != nil {
 		t.Errorf("the HA fields must be off by default: %+v", d)
 	}
 

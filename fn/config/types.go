@@ -68,7 +68,10 @@ type Spec struct {
 // NodePlugin is the policy for the node plugin DaemonSet a controller
 // depends on.
 type NodePlugin struct {
-	// TolerateControlPlane adds the control-plane tolerations to it.
+	// TolerateControlPlane adds the control-plane tolerations to it: true
+	// always, false never; unset, when the controller reaches its driver
+	// through a socket that DaemonSet serves, since the controller pods the
+	// policy moves onto the control plane find no driver there otherwise.
 	TolerateControlPlane *bool `json:"tolerateControlPlane,omitempty"`
 }
 
@@ -222,9 +225,6 @@ func (p *Policy) setDefaults() {
 	}
 	def(&s.Sidecars.LeaderElection, Auto)
 	def(&s.Rollout.Strategy, Fix)
-	if s.NodePlugin.TolerateControlPlane == nil {
-		s.NodePlugin.TolerateControlPlane = ptr(false)
-	}
 	if ts := s.TopologySpread; ts != nil {
 		def(&ts.TopologyKey, "topology.kubernetes.io/zone")
 		def(&ts.WhenUnsatisfiable, ScheduleAnyway)

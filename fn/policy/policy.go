@@ -135,6 +135,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		pre       []results.Result // about the node plugin, reported first
 	}
 	jobs := make([]*job, len(targets))
+	always := s.NodePlugin.TolerateControlPlane != nil && *s.NodePlugin.TolerateControlPlane
 	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
 	plugins := map[*krmio.Item]*workload.Workload{}
 	for k, w := range targets {
@@ -154,10 +155,10 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		// when only the check needs it, only DaemonSets naming the socket's
 		// folder are read.
 		needs := nodeplugin.Needs(j.target)
-		if len(needs) == 0 && !*s.NodePlugin.TolerateControlPlane && len(nodes) == 0 {
+		if len(needs) == 0 && !always && len(nodes) == 0 {
 			continue
 		}
-		if *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
+		if always || len(nodes) > 0 {
 			needs = nil
 		}
 		candidates, err := daemonSetsIn(w.Namespace, needs, others.daemonSets, plugins)
@@ -169,13 +170,25 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			continue
 		}
 		j.plugin = &plugin
-		if *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
+		// Unset, the node plugin is given the tolerations when the
+		// controller needs its socket: the controller pods the policy moves
+		// onto the control plane find no driver there otherwise.
+		tolerate := always || (s.NodePlugin.TolerateControlPlane == nil && plugin.Socket != "")
+		if tolerate && !fixed[plugin.DaemonSet] {
 			fixed[plugin.DaemonSet] = true
 			ds := plugin.DaemonSet
 			if audit {
 				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
 			}
 			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
+				why := " for " + w.String() + ", its controller"
+				if plugin.Socket != "" {
+					why = " for " + w.String() + ", whose pods reach their driver through its socket " + plugin.Socket
+				}
+				for i := range dsFindings {
+					dsFindings[i].Message += why
+					dsFindings[i].Violation += why
+				}
 				j.pre = report(ds, dsFindings, s.Mode)
 			}
 		}

@@ -560,7 +560,7 @@ func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn, cfg, 
 		if len(pending) > 0 {
 			line += fmt.Sprintf(", Pending: %s", pending[0])
 		}
-		if np := ctl.NodePlugin; np != nil && np.Needed && d.fullCases && len(bound) > 0 {
+		if np := ctl.NodePlugin; np != nil && np.Needed && len(bound) > 0 {
 			line += checkNodePlugin(t, cp, id, np.DaemonSet, bound, np.Nodes)
 		}
 		if d.fullCases && len(pending) == 0 && claimed > 0 {
@@ -612,7 +612,8 @@ func distinct(s []string) bool {
 }
 
 // checkNodePlugin: the DaemonSet controller runs the node plugin on each
-// node that runs a controller pod exactly when the function says it can.
+// node that runs a controller pod (the controller reaches its driver
+// through the plugin's socket there), and the function says so.
 func checkNodePlugin(t *testing.T, cp *controlPlane, id, ds string, bound []string, claim []struct {
 	Name        string
 	Schedulable bool
@@ -633,6 +634,9 @@ func checkNodePlugin(t *testing.T, cp *controlPlane, id, ds string, bound []stri
 	for _, n := range bound {
 		if on[n] != can[n] {
 			t.Errorf("%s: node plugin %s on %s: the function says %v, the DaemonSet controller %v", id, ds, n, can[n], on[n])
+		}
+		if !on[n] {
+			t.Errorf("%s: a controller pod runs on %s, where the DaemonSet controller runs no node plugin %s: it finds no driver socket", id, n, ds)
 		}
 	}
 	return fmt.Sprintf(", node plugin on %d of %d controller nodes", countTrue(on, bound), len(bound))
