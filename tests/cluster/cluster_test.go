@@ -148,6 +148,7 @@ func inputs(t *testing.T) []input {
 
 // claims is what `explain --output json` says.
 type claims struct {
+	explainErr  string // explain's stderr
 	Controllers []struct {
 		Kind, Namespace, Name string
 		Replicas              int
@@ -229,6 +230,31 @@ func TestCluster(t *testing.T) {
 				}
 				t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, cfg, nodes, rep) })
 			}
+			// More policies over the charts and manifests (examples carry
+			// their own): the default, without an inventory, as most users
+			// run it, on kubeadm and RKE2 with every check and on a managed
+			// cluster, where its required control-plane affinity leaves
+			// every replica Pending as the function must say; and on
+			// kubeadm one replica per node, required, where a rolling
+			// update stalls unless the function fixes its strategy.
+			var more []struct{ name, cfg string }
+			if d.fullCases || d.managed {
+				more = append(more, struct{ name, cfg string }{"default", ""})
+			}
+			if d.name == "kubeadm" {
+				ha := filepath.Join(dir, "ha.yaml")
+				must(t, os.WriteFile(ha, []byte(policy+"  podAntiAffinity: {type: Required}\n"), 0o600))
+				more = append(more, struct{ name, cfg string }{"ha", ha})
+			}
+			for _, p := range more {
+				for _, in := range ins {
+					if strings.HasPrefix(in.name, "example-") {
+						continue
+					}
+					in.name = p.name + "/" + in.name
+					t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, p.cfg, nodes, rep) })
+				}
+			}
 		})
 	}
 }
@@ -244,7 +270,12 @@ func must(t *testing.T, err error) {
 // output; a refusal (exit 1) still has an output and claims to check.
 func place(t *testing.T, fn, cfg, nodes string, paths []string) ([]byte, claims, string) {
 	t.Helper()
-	cmd := exec.Command(fn, append([]string{"--quiet", "--config", cfg, "--nodes", nodes}, paths...)...)
+	args, explain := []string{"--quiet"}, []string{"explain", "--output", "json", "--nodes", nodes}
+	if cfg != "" { // else the default policy, and no inventory
+		args = append(args, "--config", cfg, "--nodes", nodes)
+		explain = append(explain, "--config", cfg)
+	}
+	cmd := exec.Command(fn, append(args, paths...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -254,11 +285,15 @@ func place(t *testing.T, fn, cfg, nodes string, paths []string) ([]byte, claims,
 	}
 	placed := filepath.Join(t.TempDir(), "placed.yaml")
 	must(t, os.WriteFile(placed, out, 0o600))
-	js, _ := exec.Command(fn, "explain", "--output", "json", "--config", cfg, "--nodes", nodes, placed).Output()
+	ex := exec.Command(fn, append(explain, placed)...)
+	var exErr bytes.Buffer
+	ex.Stderr = &exErr
+	js, _ := ex.Output()
 	var c claims
 	if err := json.Unmarshal(js, &c); err != nil {
 		t.Fatalf("explain --output json: %v\n%s", err, js)
 	}
+	c.explainErr = exErr.String()
 	return out, c, stderr.String()
 }
 
@@ -516,6 +551,10 @@ func settle(t *testing.T, cp *controlPlane, kind, namespace, name string, wantPo
 func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn, cfg, nodes string, rep *report) {
 	out, c, stderr := place(t, fn, cfg, nodes, in.paths)
 	objs := objects(t, out)
+	if d.managed && cfg == "" {
+		managedDefault(t, cp, d, in, objs, c, rep)
+		return
+	}
 	if len(c.Controllers) == 0 {
 		rep.add("%s/%s: no controller (the function says: %s)", d.name, in.name, firstLine(stderr))
 		return
@@ -789,4 +828,71 @@ func writeTemp(t *testing.T, s string) string {
 	p := filepath.Join(t.TempDir(), "in.yaml")
 	must(t, os.WriteFile(p, []byte(s), 0o600))
 	return p
+}
+
+// managedDefault: the default policy's required control-plane affinity on
+// a cluster without control-plane nodes. explain, given the inventory,
+// refuses it as leaving the controller Pending forever; the scheduler must
+// leave every replica of each controller so placed Pending for its node
+// affinity.
+func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, objs []runtime.Object, c claims, rep *report) {
+	var placed []metav1.Object
+	replicas := map[metav1.Object]int{}
+	for _, o := range objs {
+		var spec *corev1.PodSpec
+		var n *int32
+		switch w := o.(type) {
+		case *appsv1.Deployment:
+			spec, n = &w.Spec.Template.Spec, w.Spec.Replicas
+		case *appsv1.StatefulSet:
+			spec, n = &w.Spec.Template.Spec, w.Spec.Replicas
+		default:
+			continue
+		}
+		if a := spec.Affinity; a == nil || a.NodeAffinity == nil || a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution == nil ||
+			!strings.Contains(fmt.Sprint(a.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution), "node-role.kubernetes.io/control-plane") {
+			continue
+		}
+		m := o.(metav1.Object)
+		placed = append(placed, m)
+		replicas[m] = 1
+		if n != nil {
+			replicas[m] = int(*n)
+		}
+	}
+	id := d.name + "/" + in.name
+	if len(placed) == 0 {
+		t.Errorf("%s: the default policy placed no controller on the control plane", id)
+		return
+	}
+	if len(c.Controllers) != 0 || !strings.Contains(c.explainErr, "would leave the controller Pending forever") {
+		t.Errorf("%s: explain on a cluster without control-plane nodes must refuse the required affinity, got %d controllers and %q", id, len(c.Controllers), c.explainErr)
+	}
+	cleanup := apply(t, cp, objs)
+	defer cleanup()
+	for _, m := range placed {
+		kind := "Deployment"
+		if _, ok := any(m).(*appsv1.StatefulSet); ok {
+			kind = "StatefulSet"
+		}
+		namespace := ns(m)
+		want := replicas[m]
+		if kind == "StatefulSet" && orderedReady(t, cp, namespace, m.GetName()) {
+			want = min(want, 1)
+		}
+		bound, pending := settle(t, cp, kind, namespace, m.GetName(), want, 0)
+		if len(bound) != 0 || len(pending) != want {
+			t.Errorf("%s %s %s/%s: the function says every replica stays Pending; the scheduler bound %v and left %d Pending %v", id, kind, namespace, m.GetName(), bound, len(pending), pending)
+		}
+		for _, p := range pending {
+			if !strings.Contains(p, "node affinity") {
+				t.Errorf("%s %s %s/%s: Pending for another reason than node affinity: %s", id, kind, namespace, m.GetName(), p)
+			}
+		}
+		line := fmt.Sprintf("%s %s %s/%s: 0/%d bound, explain refuses", id, kind, namespace, m.GetName(), replicas[m])
+		if len(pending) > 0 {
+			line += ", Pending: " + pending[0]
+		}
+		rep.add("%s", line)
+	}
 }
