@@ -273,6 +273,16 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 		}
 		return printResults(io.Stderr, rs, results.Warning)
 	}
+	least := results.Warning
+	if verbose {
+		least = results.Info
+	}
+	// On an error nothing is written, as kustomize and kpt write nothing:
+	// `csi-placement chart.yaml | kubectl apply -f -` must not apply what
+	// the policy refused.
+	if results.HasErrors(rs) {
+		return printResults(io.Stderr, rs, least)
+	}
 	var out bytes.Buffer
 	for i, st := range streams {
 		if i > 0 {
@@ -291,10 +301,6 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 	}
 	if _, err := io.Stdout.Write(out.Bytes()); err != nil {
 		return fail(io, err)
-	}
-	least := results.Warning
-	if verbose {
-		least = results.Info
 	}
 	return printResults(io.Stderr, rs, least)
 }

@@ -78,3 +78,27 @@ func TestNodePluginTolerations(t *testing.T) {
 		})
 	}
 }
+
+// TestNothingWrittenOnError: a refused policy writes no manifests, so a
+// pipe into `kubectl apply` applies nothing; in Audit mode a violation
+// writes nothing either.
+func TestNothingWrittenOnError(t *testing.T) {
+	in := readFile(t, filepath.Join("..", "..", "examples", "harvester", "base", "harvester-csi-driver.yaml"))
+	for name, args := range map[string][]string{
+		"cannot be met": {"--set", "replicas=3", "--set", "rollout.strategy=Keep", "--set", "podAntiAffinity.type=Required"},
+		"audit":         {"--set", "mode=Audit"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, stderr, code := run(t, in, nil, append(args, "-")...)
+			if code != 1 || !strings.Contains(stderr, "error: ") {
+				t.Fatalf("want exit 1 with an error, got %d:\n%s", code, stderr)
+			}
+			if out != "" {
+				t.Errorf("nothing must be written on an error, got %d bytes", len(out))
+			}
+		})
+	}
+	if out, _, code := run(t, in, nil, "-"); code != 0 || out == "" {
+		t.Errorf("the default policy must write the placed stream, got exit %d and %d bytes", code, len(out))
+	}
+}
