@@ -17,7 +17,9 @@ func TestNonFiniteConfig(t *testing.T) {
 	cm := "apiVersion: v1\nkind: ConfigMap\ndata:\n  anti-affinity-weight: .nan\n"
 	cmErrs := "error: `data.anti-affinity-weight` must be a string, got .nan\n"
 	items := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: x}\n"
-	indent := func(s string) string { return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n" }
+	indent := func(s string) string {
+		return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+	}
 
 	for _, tc := range []struct{ name, config, stderr, path string }{
 		{"typed", typed, typedErrs, "spec.podAntiAffinity.weight"},
