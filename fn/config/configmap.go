@@ -181,7 +181,11 @@ func parseConfigMap(obj map[string]any) (*Policy, error) {
 			continue
 		}
 		if detail := ck.set(&p.Spec, v); detail != "" {
-			errs = append(errs, field.Invalid(at, v, detail))
+			e := field.Invalid(at, v, detail)
+			if strings.TrimSpace(v) == "" {
+				e = field.Required(at, detail) // ", got \"\"" would say it twice
+			}
+			errs = append(errs, e)
 			continue
 		}
 		written[k] = true
