@@ -151,9 +151,9 @@ func intOrPercentKey(f func(*PodDisruptionBudget) **intstr.IntOrString) func(*Sp
 // parseConfigMap reads the flat form that `kpt fn eval -- key=value` makes.
 // Every error names the key the user wrote, also where the check is one of
 // the typed form's.
-func parseConfigMap(obj map[string]any) (*Policy, error) {
+func parseConfigMap(obj map[string]any, dups field.ErrorList) (*Policy, error) {
 	p := &Policy{APIVersion: APIVersion, Kind: Kind}
-	var errs field.ErrorList
+	errs := dups
 	data, _ := obj["data"].(map[string]any)
 	if d, ok := obj["data"]; ok && d != nil && data == nil {
 		return nil, render(field.ErrorList{field.TypeInvalid(field.NewPath("data"), d, "must be a mapping of strings")})

@@ -53,7 +53,7 @@ func render(list field.ErrorList) Errors {
 }
 
 // nonFinitePrefix marks, in a decoded config, a number JSON cannot hold
-// (`.inf`, `-.inf`, `.nan`): markNonFinite turns each into a string with
+// (`.inf`, `-.inf`, `.nan`): inspect turns each into a string with
 // this prefix and the user's text, so that decoding goes on and the check
 // of its field names it.
 const nonFinitePrefix = "\x00non-finite:"

@@ -3,7 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+
 	"fmt"
 	"math"
 	"reflect"
@@ -24,12 +24,15 @@ func Parse(data []byte) (*Policy, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Default(), nil
 	}
-	j, err := yaml.YAMLToJSON(data)
-	if _, ok := errors.AsType[*json.UnsupportedValueError](err); ok {
-		// .inf or .nan: a float that JSON cannot hold, which would fail the
-		// whole config without naming its field.
-		if marked, ok := markNonFinite(data); ok {
-			j, err = yaml.YAMLToJSON(marked)
+	// Strict, a key set twice is an error: converted to JSON, the last would
+	// win unseen. That and a float JSON cannot hold (.inf, .nan), which
+	// would fail the whole config unnamed, are found on yaml.v3 nodes.
+	j, err := yaml.YAMLToJSONStrict(data)
+	var dups field.ErrorList
+	if err != nil {
+		if doc, d, ok := inspect(data); ok {
+			dups = d
+			j, err = yaml.YAMLToJSON(doc)
 		}
 	}
 	if err != nil {
@@ -53,9 +56,9 @@ func Parse(data []byte) (*Policy, error) {
 	kind, _ := obj["kind"].(string)
 	switch {
 	case kind == Kind && apiVersion == APIVersion:
-		return parseTyped(j, obj)
+		return parseTyped(j, obj, dups)
 	case kind == "ConfigMap" && apiVersion == "v1":
-		return parseConfigMap(obj)
+		return parseConfigMap(obj, dups)
 	}
 	return nil, Errors{{Field: "kind", Msg: fmt.Sprintf(
 		"functionConfig must be a %s (apiVersion: %s) or a ConfigMap (apiVersion: v1), got kind %s with apiVersion %s",
@@ -68,7 +71,7 @@ func Parse(data []byte) (*Policy, error) {
 // without list indices and its value only as "number", and then reports
 // no unknown fields at all; so checkTypes first reports every such value
 // and stands in for it, and the decoder sees a document it can read.
-func parseTyped(j []byte, obj map[string]any) (*Policy, error) {
+func parseTyped(j []byte, obj map[string]any, dups field.ErrorList) (*Policy, error) {
 	var typeErrs field.ErrorList
 	checkTypes(obj, policyType, nil, &typeErrs)
 	if len(typeErrs) > 0 {
@@ -82,7 +85,7 @@ func parseTyped(j []byte, obj map[string]any) (*Policy, error) {
 	if err != nil {
 		return nil, Errors{{Field: "spec", Msg: fmt.Sprintf("decoding the config: %v", err)}}
 	}
-	errs := append(typeErrs, unknownFields(strict)...)
+	errs := append(append(dups, typeErrs...), unknownFields(strict)...)
 	sort.SliceStable(errs, func(a, b int) bool { return errs[a].Field < errs[b].Field })
 	errs = append(errs, withoutStandIns(p.validate(typedField), typeErrs)...)
 	if len(errs) > 0 {
@@ -328,40 +331,66 @@ func typeAt(t reflect.Type, path string) reflect.Type {
 	return t
 }
 
-// markNonFinite rewrites each float JSON cannot hold (.inf, -.inf, .nan)
-// as a string of nonFinitePrefix and the user's text, which describe shows
-// and checkTypes reports. It reports whether it found any.
-func markNonFinite(data []byte) ([]byte, bool) {
-	var doc yaml3.Node
-	if yaml3.Unmarshal(data, &doc) != nil {
-		return nil, false
+// inspect reads a config as yaml.v3 nodes, for what sigs.k8s.io/yaml
+// cannot say where. It rewrites each float JSON cannot hold (.inf, -.inf,
+// .nan) as a string of nonFinitePrefix and the user's text, which describe
+// shows and checkTypes reports, and reports each key a mapping sets twice,
+// with both values. ok is false when the config is no YAML.
+func inspect(data []byte) (doc []byte, dups field.ErrorList, ok bool) {
+	var root yaml3.Node
+	if yaml3.Unmarshal(data, &root) != nil {
+		return nil, nil, false
 	}
-	found := false
-	var walk func(n *yaml3.Node)
-	walk = func(n *yaml3.Node) {
+	marked := false
+	var walk func(n *yaml3.Node, p *field.Path)
+	walk = func(n *yaml3.Node, p *field.Path) {
 		switch n.Kind {
-		case yaml3.DocumentNode, yaml3.SequenceNode:
+		case yaml3.DocumentNode:
 			for _, c := range n.Content {
-				walk(c)
+				walk(c, p)
+			}
+		case yaml3.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, p.Index(i))
 			}
 		case yaml3.MappingNode:
-			for i := 1; i < len(n.Content); i += 2 {
-				walk(n.Content[i])
+			seen := map[string]*yaml3.Node{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				at := child(p, k.Value)
+				if first, ok := seen[k.Value]; ok && k.Value != "<<" {
+					dups = append(dups, field.Forbidden(at, fmt.Sprintf("must be set once, got %s and %s", nodeValue(first), nodeValue(v))))
+				}
+				seen[k.Value] = v
+				walk(v, at)
 			}
 		case yaml3.ScalarNode:
 			var f float64
 			if n.ShortTag() == "!!float" && n.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
 				n.Tag, n.Style, n.Value = "!!str", yaml3.DoubleQuotedStyle, nonFinitePrefix+n.Value
-				found = true
+				marked = true
 			}
 		}
 	}
-	walk(&doc)
-	if !found {
-		return nil, false
+	walk(&root, nil)
+	if !marked {
+		return data, dups, true
 	}
-	out, err := yaml3.Marshal(&doc)
-	return out, err == nil
+	out, err := yaml3.Marshal(&root)
+	return out, dups, err == nil
+}
+
+// nodeValue shows a YAML value in an error, as describe does.
+func nodeValue(n *yaml3.Node) string {
+	switch {
+	case n.Kind == yaml3.MappingNode:
+		return "a mapping"
+	case n.Kind == yaml3.SequenceNode:
+		return "a list"
+	case n.ShortTag() == "!!str" && !strings.HasPrefix(n.Value, nonFinitePrefix):
+		return strconv.Quote(n.Value)
+	}
+	return strings.TrimPrefix(n.Value, nonFinitePrefix)
 }
 
 func parseReplicas(v any) (Replicas, error) {
