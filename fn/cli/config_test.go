@@ -53,3 +53,11 @@ func TestNonFiniteConfig(t *testing.T) {
 		})
 	}
 }
+
+// So is one given with --set, where the value is YAML.
+func TestNonFiniteSet(t *testing.T) {
+	_, stderr, code := run(t, "", nil, "--set", "podAntiAffinity.weight=.inf", "-")
+	if want := "error: `spec.podAntiAffinity.weight` must be an integer, got \".inf\"\n"; code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+}
