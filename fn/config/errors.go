@@ -76,10 +76,6 @@ func describe(v any) string {
 			return fmt.Sprint(v)
 		}
 		return strconv.FormatFloat(v, 'f', -1, 64)
-	case *int:
-		if v != nil {
-			return strconv.Itoa(*v)
-		}
 	}
 	return fmt.Sprint(v)
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"encoding/json"
-
 	"fmt"
 	"math"
 	"reflect"
@@ -77,13 +76,13 @@ func parseTyped(j []byte, obj map[string]any, dups field.ErrorList) (*Policy, er
 	if len(typeErrs) > 0 {
 		var err error
 		if j, err = json.Marshal(obj); err != nil {
-			return nil, Errors{{Field: "spec", Msg: fmt.Sprintf("decoding the config: %v", err)}}
+			return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must decode as a %s: %v", Kind, err)}}
 		}
 	}
 	p := &Policy{}
 	strict, err := sjson.UnmarshalStrict(j, p, sjson.DisallowUnknownFields)
 	if err != nil {
-		return nil, Errors{{Field: "spec", Msg: fmt.Sprintf("decoding the config: %v", err)}}
+		return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must decode as a %s: %v", Kind, err)}}
 	}
 	errs := append(append(dups, typeErrs...), unknownFields(strict)...)
 	sort.SliceStable(errs, func(a, b int) bool { return errs[a].Field < errs[b].Field })
@@ -281,7 +280,7 @@ func unknownFields(strict []error) field.ErrorList {
 	for _, err := range strict {
 		fe, ok := err.(sjson.FieldError)
 		if !ok {
-			errs = append(errs, field.Invalid(field.NewPath("spec"), nil, err.Error()))
+			errs = append(errs, field.Forbidden(field.NewPath("spec"), "must decode: "+err.Error()))
 			continue
 		}
 		path := fe.FieldPath()
