@@ -61,3 +61,20 @@ func TestNonFiniteSet(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
 	}
 }
+
+// In the ConfigMap form, the result's field is the key the user wrote,
+// also for a check on two keys at once.
+func TestConfigMapErrorsNameTheKey(t *testing.T) {
+	in := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {pdb-max-unavailable: \"1\", pdb-min-available: \"50%\", min-replicas: \"3\", max-replicas: \"2\"}\n"
+	out, stderr, code := run(t, in, nil)
+	want := "error: `data.pdb-min-available` must not be set with `data.pdb-max-unavailable`: a PodDisruptionBudget takes exactly one\n" +
+		"error: `data.max-replicas` must be >= `data.min-replicas` (3), got 2\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr:\n%s\nwant:\n%s", code, stderr, want)
+	}
+	for _, path := range []string{"data.pdb-min-available", "data.max-replicas"} {
+		if !strings.Contains(out, "  field:\n    path: "+path+"\n") {
+			t.Errorf("want a result on %s:\n%s", path, out)
+		}
+	}
+}
