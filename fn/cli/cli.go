@@ -5,7 +5,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +20,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/policy"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
@@ -351,20 +350,22 @@ func readAll(r io.Reader) ([]byte, error) {
 }
 
 // fcValue turns the ResourceList's functionConfig section into the config
-// document itself (as JSON, which is YAML too).
+// document itself. It stays YAML: as JSON, a value JSON cannot hold
+// (`weight: .inf`) would fail the whole list without naming its field.
 func fcValue(section []byte) ([]byte, error) {
 	if len(section) == 0 {
 		return nil, nil
 	}
-	j, err := yaml.YAMLToJSON(section)
-	if err != nil {
+	var doc struct {
+		FunctionConfig yaml.Node `yaml:"functionConfig"`
+	}
+	if err := yaml.Unmarshal(section, &doc); err != nil {
 		return nil, fmt.Errorf("reading functionConfig: %w", err)
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(j, &m); err != nil {
-		return nil, fmt.Errorf("reading functionConfig: %w", err)
+	if doc.FunctionConfig.Kind == 0 {
+		return nil, nil
 	}
-	return m["functionConfig"], nil
+	return yaml.Marshal(&doc.FunctionConfig)
 }
 
 func configResults(err error) []results.Result {

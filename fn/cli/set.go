@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -39,7 +40,10 @@ func withSets(doc []byte, sets []string) ([]byte, error) {
 		}
 		var v any = value
 		if !configMap {
-			if err := yaml.Unmarshal([]byte(value), &v); err != nil {
+			var unsupported *json.UnsupportedValueError
+			if err := yaml.Unmarshal([]byte(value), &v); errors.As(err, &unsupported) {
+				v = value // .inf, .nan: JSON cannot hold them; config.Parse names the field
+			} else if err != nil {
 				return nil, fmt.Errorf("--set %s: the value must be YAML: %v", key, err)
 			}
 		}

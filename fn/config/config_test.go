@@ -186,7 +186,7 @@ func TestParseErrors(t *testing.T) {
 			"`spec.tolerations.extra[0].operator` must be Exists when key is empty, got \"Equal\"",
 			"`spec.tolerations.extra[1].value` must be empty when operator is Exists, got \"b\"",
 			"`spec.tolerations.extra[1].tolerationSeconds` must be set only with effect NoExecute, got effect \"NoSchedule\"",
-			"`spec.replicaBounds.max` must be >= min (3), got 2",
+			"`spec.replicaBounds.max` must be >= `spec.replicaBounds.min` (3), got 2",
 		},
 	}, {
 		name: "HA fields",
@@ -197,9 +197,9 @@ func TestParseErrors(t *testing.T) {
   priorityClassName: System_Critical
 `,
 		want: []string{
-			"`spec.podDisruptionBudget.minAvailable` must be an integer >= 0 or a percentage such as \"50%\", got \"150%\"",
 			"`spec.sidecars.leaderElection` must be one of Auto, Add, Check, Ignore, got \"add\"",
-			"`spec.podDisruptionBudget` must set exactly one of maxUnavailable and minAvailable",
+			"`spec.podDisruptionBudget.minAvailable` must not be set with `spec.podDisruptionBudget.maxUnavailable`: a PodDisruptionBudget takes exactly one",
+			"`spec.podDisruptionBudget.minAvailable` must be an integer >= 0 or a percentage such as \"50%\", got \"150%\"",
 			"`spec.topologySpread.topologyKey` must be a label key such as topology.kubernetes.io/zone, got \"a b\"",
 			"`spec.topologySpread.maxSkew` must be >= 1, got 0",
 			"`spec.topologySpread.whenUnsatisfiable` must be one of ScheduleAnyway, DoNotSchedule, got \"Never\"",

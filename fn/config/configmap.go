@@ -2,42 +2,57 @@ package config
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// cmKey is a key of the ConfigMap form and the spec field it sets.
+// cmKey is a key of the ConfigMap form and the spec field it sets. set
+// returns what the value must be when it cannot set it.
 type cmKey struct {
 	key, spec string
-	set       func(s *Spec, v string) error
+	set       func(s *Spec, v string) string
 }
 
 // enumOf sets an enum field from a value of any case.
-func enumOf(f func(*Spec) *string, allowed ...string) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
+func enumOf(f func(*Spec) *string, allowed ...string) func(*Spec, string) string {
+	return func(s *Spec, v string) string {
 		for _, a := range allowed {
 			if strings.EqualFold(strings.TrimSpace(v), a) {
 				*f(s) = a
-				return nil
+				return ""
 			}
 		}
-		return fmt.Errorf("must be one of %s (any case), got %q", strings.ToLower(strings.Join(allowed, ", ")), v)
+		return "must be one of " + strings.ToLower(strings.Join(allowed, ", ")) + " (any case)"
 	}
 }
 
-func str(f func(*Spec) *string) func(*Spec, string) error {
-	return func(s *Spec, v string) error { *f(s) = v; return nil }
+func str(f func(*Spec) *string) func(*Spec, string) string {
+	return func(s *Spec, v string) string { *f(s) = v; return "" }
 }
 
-func integer(f func(*Spec) **int, what string) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
+// nonEmpty sets a target's field: an empty value would be no selector at
+// all, which the key's name does not suggest.
+func nonEmpty(f func(*Spec) *string) func(*Spec, string) string {
+	return func(s *Spec, v string) string {
+		if strings.TrimSpace(v) == "" {
+			return "must not be empty: leave the key out to match any"
+		}
+		*f(s) = v
+		return ""
+	}
+}
+
+func integer(f func(*Spec) **int, what string) func(*Spec, string) string {
+	return func(s *Spec, v string) string {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			return fmt.Errorf("must be %s, got %q", what, v)
+			return "must be " + what
 		}
 		*f(s) = &n
-		return nil
+		return ""
 	}
 }
 
@@ -52,35 +67,35 @@ func target(s *Spec) *Target {
 var cmKeys = []cmKey{
 	{"mode", "spec.mode", enumOf(func(s *Spec) *string { return &s.Mode }, Enforce, Audit)},
 	{"target-kind", "spec.targets[0].kind", enumOf(func(s *Spec) *string { return &target(s).Kind }, "Deployment", "StatefulSet")},
-	{"target-name", "spec.targets[0].name", str(func(s *Spec) *string { return &target(s).Name })},
-	{"target-namespace", "spec.targets[0].namespace", str(func(s *Spec) *string { return &target(s).Namespace })},
+	{"target-name", "spec.targets[0].name", nonEmpty(func(s *Spec) *string { return &target(s).Name })},
+	{"target-namespace", "spec.targets[0].namespace", nonEmpty(func(s *Spec) *string { return &target(s).Namespace })},
 	{"on-no-match", "spec.onNoMatch", enumOf(func(s *Spec) *string { return &s.OnNoMatch }, Error, Warning, Ignore)},
 	{"node-affinity", "spec.nodeAffinity.type", enumOf(func(s *Spec) *string { return &s.NodeAffinity.Type }, Required, Preferred, None)},
-	{"control-plane-labels", "spec.nodeAffinity.controlPlaneLabels", func(s *Spec, v string) error {
+	{"control-plane-labels", "spec.nodeAffinity.controlPlaneLabels", func(s *Spec, v string) string {
 		s.NodeAffinity.ControlPlaneLabels = []string{}
 		for _, l := range strings.Split(v, ",") {
 			if l = strings.TrimSpace(l); l != "" {
 				s.NodeAffinity.ControlPlaneLabels = append(s.NodeAffinity.ControlPlaneLabels, l)
 			}
 		}
-		return nil
+		return ""
 	}},
 	{"existing-affinity", "spec.nodeAffinity.existing", enumOf(func(s *Spec) *string { return &s.NodeAffinity.Existing }, Merge, Replace)},
 	{"pod-anti-affinity", "spec.podAntiAffinity.type", enumOf(func(s *Spec) *string { return &s.PodAntiAffinity.Type }, Preferred, Required, None)},
 	{"anti-affinity-weight", "spec.podAntiAffinity.weight", integer(func(s *Spec) **int { return &s.PodAntiAffinity.Weight }, "an integer between 1 and 100")},
 	{"topology-key", "spec.podAntiAffinity.topologyKey", str(func(s *Spec) *string { return &s.PodAntiAffinity.TopologyKey })},
 	{"control-plane-tolerations", "spec.tolerations.controlPlane", boolean(func(s *Spec) **bool { return &s.Tolerations.ControlPlane })},
-	{"replicas", "spec.replicas", func(s *Spec, v string) error {
+	{"replicas", "spec.replicas", func(s *Spec, v string) string {
 		if strings.EqualFold(strings.TrimSpace(v), "auto") {
 			s.Replicas = &Replicas{Auto: true}
-			return nil
+			return ""
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < 0 {
-			return fmt.Errorf("must be an integer >= 0 or \"auto\", got %q", v)
+			return `must be an integer >= 0 or "auto"`
 		}
 		s.Replicas = &Replicas{Count: n}
-		return nil
+		return ""
 	}},
 	{"control-plane-nodes", "spec.controlPlaneNodes", integer(func(s *Spec) **int { return &s.ControlPlaneNodes }, "an integer >= 0")},
 	{"min-replicas", "spec.replicaBounds.min", integer(func(s *Spec) **int { return &s.ReplicaBounds.Min }, "an integer >= 1")},
@@ -88,8 +103,8 @@ var cmKeys = []cmKey{
 	{"node-plugin-tolerations", "spec.nodePlugin.tolerateControlPlane", boolean(func(s *Spec) **bool { return &s.NodePlugin.TolerateControlPlane })},
 	{"sidecar-leader-election", "spec.sidecars.leaderElection", enumOf(func(s *Spec) *string { return &s.Sidecars.LeaderElection }, Auto, Add, Check, Ignore)},
 	{"rollout-strategy", "spec.rollout.strategy", enumOf(func(s *Spec) *string { return &s.Rollout.Strategy }, Fix, Keep)},
-	{"pdb-max-unavailable", "spec.podDisruptionBudget", intOrPercent(func(p *PodDisruptionBudget) **IntOrPercent { return &p.MaxUnavailable })},
-	{"pdb-min-available", "spec.podDisruptionBudget", intOrPercent(func(p *PodDisruptionBudget) **IntOrPercent { return &p.MinAvailable })},
+	{"pdb-max-unavailable", "spec.podDisruptionBudget.maxUnavailable", intOrPercentKey(func(p *PodDisruptionBudget) **intstr.IntOrString { return &p.MaxUnavailable })},
+	{"pdb-min-available", "spec.podDisruptionBudget.minAvailable", intOrPercentKey(func(p *PodDisruptionBudget) **intstr.IntOrString { return &p.MinAvailable })},
 	{"priority-class-name", "spec.priorityClassName", str(func(s *Spec) *string { return &s.PriorityClassName })},
 	{"topology-spread-key", "spec.topologySpread.topologyKey", str(func(s *Spec) *string { return &spread(s).TopologyKey })},
 	{"topology-spread-max-skew", "spec.topologySpread.maxSkew", integer(func(s *Spec) **int { return &spread(s).MaxSkew }, "an integer >= 1")},
@@ -103,89 +118,103 @@ func spread(s *Spec) *TopologySpread {
 	return s.TopologySpread
 }
 
-func boolean(f func(*Spec) **bool) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
+func boolean(f func(*Spec) **bool) func(*Spec, string) string {
+	return func(s *Spec, v string) string {
 		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
 		if err != nil {
-			return fmt.Errorf("must be true or false, got %q", v)
+			return "must be true or false"
 		}
 		*f(s) = &b
-		return nil
+		return ""
 	}
 }
 
-func intOrPercent(f func(*PodDisruptionBudget) **IntOrPercent) func(*Spec, string) error {
-	return func(s *Spec, v string) error {
-		var x any = strings.TrimSpace(v)
-		if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-			x = float64(n)
-		}
-		got, err := parseIntOrPercent(x)
-		if err != nil {
-			return err
+// intOrPercentKey sets a PodDisruptionBudget value: "2" is the integer, as
+// in `kpt fn eval -- pdb-max-unavailable=2`; validate checks it.
+func intOrPercentKey(f func(*PodDisruptionBudget) **intstr.IntOrString) func(*Spec, string) string {
+	return func(s *Spec, v string) string {
+		v = strings.TrimSpace(v)
+		got := intstr.FromString(v)
+		if n, err := strconv.ParseInt(v, 10, 32); err == nil {
+			got = intstr.FromInt32(int32(n))
+		} else if !strings.HasSuffix(v, "%") {
+			return intOrPercentDetail
 		}
 		if s.PodDisruptionBudget == nil {
 			s.PodDisruptionBudget = &PodDisruptionBudget{}
 		}
 		*f(s.PodDisruptionBudget) = &got
-		return nil
+		return ""
 	}
 }
 
 // parseConfigMap reads the flat form that `kpt fn eval -- key=value` makes.
-func parseConfigMap(obj map[string]any) (*Policy, error) {
+// Every error names the key the user wrote, also where the check is one of
+// the typed form's.
+func parseConfigMap(obj map[string]any, dups field.ErrorList) (*Policy, error) {
 	p := &Policy{APIVersion: APIVersion, Kind: Kind}
-	var errs Errors
+	errs := dups
 	data, _ := obj["data"].(map[string]any)
 	if d, ok := obj["data"]; ok && d != nil && data == nil {
-		return nil, Errors{fieldErr("data", "must be a mapping of strings, got %s", describe(d))}
+		return nil, render(field.ErrorList{field.TypeInvalid(field.NewPath("data"), d, "must be a mapping of strings")})
 	}
 	byKey := map[string]cmKey{}
 	names := make([]string, len(cmKeys))
 	for i, k := range cmKeys {
 		byKey[k.key], names[i] = k, k.key
 	}
-	keys := make([]string, 0, len(data))
-	for k := range data {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		field := "data." + k
+	written := map[string]bool{}
+	for _, k := range sortedKeys(data) {
+		at := field.NewPath("data").Child(k)
 		ck, ok := byKey[k]
 		if !ok {
-			msg := "is not a known key"
+			detail := "is not a known key"
 			if s := closest(k, names); s != "" {
-				msg += fmt.Sprintf(": did you mean %q?", s)
+				detail += fmt.Sprintf(": did you mean %q?", s)
 			}
-			errs = append(errs, fieldErr(field, "%s (known keys: %s)", msg, strings.Join(names, ", ")))
+			errs = append(errs, field.Forbidden(at, detail+" (known keys: "+strings.Join(names, ", ")+")"))
 			continue
 		}
 		v, ok := data[k].(string)
-		if !ok {
-			errs = append(errs, fieldErr(field, "must be a string, got %s", describe(data[k])))
+		if !ok || strings.HasPrefix(v, nonFinitePrefix) {
+			errs = append(errs, field.TypeInvalid(at, data[k], "must be a string"))
 			continue
 		}
-		if err := ck.set(&p.Spec, v); err != nil {
-			errs = append(errs, fieldErr(field, "%s", err))
+		if detail := ck.set(&p.Spec, v); detail != "" {
+			e := field.Invalid(at, v, detail)
+			if strings.TrimSpace(v) == "" {
+				e = field.Required(at, detail) // ", got \"\"" would say it twice
+			}
+			errs = append(errs, e)
+			continue
 		}
+		written[k] = true
 	}
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, render(errs)
 	}
-	if errs := p.validate(configMapField); len(errs) > 0 {
-		return nil, errs
+	if errs := p.validate(configMapField(written)); len(errs) > 0 {
+		return nil, render(errs)
 	}
 	p.setDefaults()
 	return p, nil
 }
 
-// configMapField names a spec field by the ConfigMap key that sets it.
-func configMapField(specPath string) string {
-	for _, k := range cmKeys {
-		if specPath == k.spec || strings.HasPrefix(specPath, k.spec+"[") {
-			return "data." + k.key
+// configMapField names a spec field by the ConfigMap key that sets it, and
+// a field several keys set together (`spec.targets[0]`) by the first of
+// them the user wrote.
+func configMapField(written map[string]bool) namer {
+	return func(specPath string) string {
+		for _, k := range cmKeys {
+			if specPath == k.spec || strings.HasPrefix(specPath, k.spec+"[") {
+				return "data." + k.key
+			}
 		}
+		for _, k := range cmKeys {
+			if written[k.key] && (strings.HasPrefix(k.spec, specPath+".") || strings.HasPrefix(k.spec, specPath+"[")) {
+				return "data." + k.key
+			}
+		}
+		return specPath
 	}
-	return specPath
 }

@@ -10,34 +10,12 @@ import (
 	"strconv"
 	"strings"
 
+	yaml3 "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 )
-
-// FieldError is one thing wrong with the config.
-type FieldError struct {
-	// Field is the path of the field in the config as the user wrote it:
-	// `spec.podAntiAffinity.weight`, or `data.anti-affinity-weight`.
-	Field string
-	// Msg says what is wrong; it starts with the field.
-	Msg string
-}
-
-func (e *FieldError) Error() string { return e.Msg }
-
-// Errors is every problem found in a config.
-type Errors []*FieldError
-
-func (es Errors) Error() string {
-	msgs := make([]string, len(es))
-	for i, e := range es {
-		msgs[i] = e.Msg
-	}
-	return strings.Join(msgs, "\n")
-}
-
-func fieldErr(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Msg: fmt.Sprintf("`%s` %s", field, fmt.Sprintf(format, args...))}
-}
 
 // Parse reads a functionConfig (YAML or JSON; empty means all defaults). The
 // error, when not nil, is an Errors listing every problem found.
@@ -45,16 +23,30 @@ func Parse(data []byte) (*Policy, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return Default(), nil
 	}
-	j, err := yaml.YAMLToJSON(data)
+	// Strict, a key set twice is an error: converted to JSON, the last would
+	// win unseen. That and a float JSON cannot hold (.inf, .nan), which
+	// would fail the whole config unnamed, are found on yaml.v3 nodes.
+	j, err := yaml.YAMLToJSONStrict(data)
+	var dups field.ErrorList
+	if err != nil {
+		if doc, d, ok := inspect(data); ok {
+			dups = d
+			j, err = yaml.YAMLToJSON(doc)
+		}
+	}
 	if err != nil {
 		return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must be valid YAML: %v", err)}}
 	}
-	var obj map[string]any
-	if err := json.Unmarshal(j, &obj); err != nil {
-		if string(bytes.TrimSpace(j)) == "null" {
-			return Default(), nil
-		}
-		return nil, Errors{{Field: "functionConfig", Msg: "functionConfig must be a mapping"}}
+	var doc any
+	if err := sjson.UnmarshalCaseSensitivePreserveInts(j, &doc); err != nil {
+		return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must be valid YAML: %v", err)}}
+	}
+	if doc == nil {
+		return Default(), nil
+	}
+	obj, ok := doc.(map[string]any)
+	if !ok {
+		return nil, Errors{{Field: "functionConfig", Msg: "functionConfig must be a mapping, got " + describe(doc)}}
 	}
 	if len(obj) == 0 {
 		return Default(), nil
@@ -63,146 +55,341 @@ func Parse(data []byte) (*Policy, error) {
 	kind, _ := obj["kind"].(string)
 	switch {
 	case kind == Kind && apiVersion == APIVersion:
-		return parseTyped(j, obj)
+		return parseTyped(j, obj, dups)
 	case kind == "ConfigMap" && apiVersion == "v1":
-		return parseConfigMap(obj)
+		return parseConfigMap(obj, dups)
 	}
 	return nil, Errors{{Field: "kind", Msg: fmt.Sprintf(
-		"functionConfig must be a %s (apiVersion: %s) or a ConfigMap (apiVersion: v1), got kind %q with apiVersion %q",
-		Kind, APIVersion, kind, apiVersion)}}
+		"functionConfig must be a %s (apiVersion: %s) or a ConfigMap (apiVersion: v1), got kind %s with apiVersion %s",
+		Kind, APIVersion, describe(kind), describe(apiVersion))}}
 }
 
-func parseTyped(j []byte, obj map[string]any) (*Policy, error) {
-	var errs Errors
-	checkFields(obj, reflect.TypeOf(Policy{}), "", &errs)
-	p := &Policy{}
-	// With errs set, fields of the wrong type are skipped here, so the
-	// others can still be validated and every problem reported at once.
-	if err := json.Unmarshal(j, p); err != nil && len(errs) == 0 {
-		return nil, Errors{{Field: "spec", Msg: fmt.Sprintf("decoding the config: %v", err)}}
+// parseTyped decodes a PlacementPolicy with sigs.k8s.io/json in strict
+// mode, which names every unknown field with its path, then validates it.
+// The decoder stops at the first value of the wrong type, gives its path
+// without list indices and its value only as "number", and then reports
+// no unknown fields at all; so checkTypes first reports every such value
+// and stands in for it, and the decoder sees a document it can read.
+func parseTyped(j []byte, obj map[string]any, dups field.ErrorList) (*Policy, error) {
+	var typeErrs field.ErrorList
+	checkTypes(obj, policyType, nil, &typeErrs)
+	if len(typeErrs) > 0 {
+		var err error
+		if j, err = json.Marshal(obj); err != nil {
+			return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must decode as a %s: %v", Kind, err)}}
+		}
 	}
-	errs = append(errs, p.validate(typedField)...)
+	p := &Policy{}
+	strict, err := sjson.UnmarshalStrict(j, p, sjson.DisallowUnknownFields)
+	if err != nil {
+		return nil, Errors{{Field: "functionConfig", Msg: fmt.Sprintf("functionConfig must decode as a %s: %v", Kind, err)}}
+	}
+	errs := append(append(dups, typeErrs...), unknownFields(strict)...)
+	sort.SliceStable(errs, func(a, b int) bool { return errs[a].Field < errs[b].Field })
+	errs = append(errs, withoutStandIns(p.validate(typedField), typeErrs)...)
 	if len(errs) > 0 {
-		return nil, errs
+		return nil, render(errs)
 	}
 	p.setDefaults()
 	return p, nil
 }
 
-func typedField(specPath string) string { return specPath }
+var (
+	policyType      = reflect.TypeFor[Policy]()
+	replicasType    = reflect.TypeFor[Replicas]()
+	intOrStringType = reflect.TypeFor[intstr.IntOrString]()
+)
 
-// checkFields walks a decoded JSON value beside the Go type it must fit and
-// reports every unknown field and every value of the wrong type, with its
-// path. encoding/json reports only the first type error and no path for
-// unknown fields.
-func checkFields(v any, t reflect.Type, path string, errs *Errors) {
+// checkTypes walks a decoded config beside the Go type it must fit and
+// reports every value of the wrong type, with its path and value. Each is
+// replaced, in place, by a stand-in of the right type (0, "", {}): the
+// decoder can then read the rest, and a field set to a bad value still
+// counts as set. Unknown fields are the decoder's to report.
+func checkTypes(v any, t reflect.Type, p *field.Path, errs *field.ErrorList) any {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if v == nil {
-		return // null means unset
+	if v == nil || t.Kind() == reflect.Interface {
+		return v // null is unset; metadata holds anything
+	}
+	bad := func(detail string) any {
+		*errs = append(*errs, field.TypeInvalid(p, v, detail))
+		return standIn(t)
+	}
+	if s, ok := v.(string); ok && strings.HasPrefix(s, nonFinitePrefix) {
+		return bad(typeDetail(t))
 	}
 	switch t {
-	case reflect.TypeOf(Replicas{}):
+	case replicasType:
 		if _, err := parseReplicas(v); err != nil {
-			*errs = append(*errs, fieldErr(path, "%s", err))
+			return bad(typeDetail(t))
 		}
-		return
-	case reflect.TypeOf(IntOrPercent{}):
-		if _, err := parseIntOrPercent(v); err != nil {
-			*errs = append(*errs, fieldErr(path, "%s", err))
+		return v
+	case intOrStringType:
+		// The value itself (a percentage, >= 0) is validate's to check.
+		if n, ok := v.(int64); ok && n >= math.MinInt32 && n <= math.MaxInt32 {
+			return v
 		}
-		return
+		if _, ok := v.(string); ok {
+			return v
+		}
+		return bad(typeDetail(t))
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {
-			*errs = append(*errs, fieldErr(path, "must be a mapping, got %s", describe(v)))
-			return
+			return bad(typeDetail(t))
 		}
-		fields := map[string]reflect.StructField{}
-		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			fields[name] = f
-			names = append(names, name)
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			f, ok := fields[k]
-			p := join(path, k)
-			if !ok {
-				msg := "is not a known field"
-				if s := closest(k, names); s != "" {
-					msg += fmt.Sprintf(": did you mean %q?", s)
-				}
-				*errs = append(*errs, fieldErr(p, "%s (known fields: %s)", msg, strings.Join(names, ", ")))
-				continue
+		for _, k := range sortedKeys(m) {
+			if f, ok := jsonField(t, k); ok {
+				m[k] = checkTypes(m[k], f.Type, child(p, k), errs)
 			}
-			if k == "metadata" {
-				continue // kustomize and kpt add annotations there
-			}
-			checkFields(m[k], f.Type, p, errs)
 		}
 	case reflect.Slice:
 		s, ok := v.([]any)
 		if !ok {
-			*errs = append(*errs, fieldErr(path, "must be a list, got %s", describe(v)))
-			return
+			return bad(typeDetail(t))
 		}
-		for i, e := range s {
-			checkFields(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), errs)
+		for i := range s {
+			s[i] = checkTypes(s[i], t.Elem(), p.Index(i), errs)
 		}
 	case reflect.Map:
 		m, ok := v.(map[string]any)
 		if !ok {
-			*errs = append(*errs, fieldErr(path, "must be a mapping, got %s", describe(v)))
-			return
+			return bad(typeDetail(t))
 		}
-		for k, e := range m {
-			checkFields(e, t.Elem(), join(path, k), errs)
+		for _, k := range sortedKeys(m) {
+			m[k] = checkTypes(m[k], t.Elem(), p.Key(k), errs)
 		}
 	case reflect.String:
 		if _, ok := v.(string); !ok {
-			*errs = append(*errs, fieldErr(path, "must be a string, got %s", describe(v)))
+			return bad(typeDetail(t))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {
-			*errs = append(*errs, fieldErr(path, "must be true or false, got %s", describe(v)))
+			return bad(typeDetail(t))
 		}
 	case reflect.Int, reflect.Int64:
-		if f, ok := v.(float64); !ok || f != math.Trunc(f) {
-			*errs = append(*errs, fieldErr(path, "must be an integer, got %s", describe(v)))
+		if _, ok := v.(int64); !ok {
+			return bad(typeDetail(t))
 		}
 	}
+	return v
 }
 
-func join(path, k string) string {
-	if path == "" {
-		return k
+// typeDetail says what a value of type t must be.
+func typeDetail(t reflect.Type) string {
+	switch t {
+	case replicasType:
+		return `must be an integer >= 0 or "auto"`
+	case intOrStringType:
+		return intOrPercentDetail
 	}
-	return path + "." + k
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "must be a mapping"
+	case reflect.Slice:
+		return "must be a list"
+	case reflect.Bool:
+		return "must be true or false"
+	case reflect.Int, reflect.Int64:
+		return "must be an integer"
+	}
+	return "must be a string"
 }
 
-// describe shows a user's value in an error.
-func describe(v any) string {
-	switch v := v.(type) {
-	case string:
-		return strconv.Quote(v)
-	case map[string]any:
+// standIn is a value of type t for the decoder, in place of a bad one.
+func standIn(t reflect.Type) any {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		if t == replicasType || t == intOrStringType {
+			return int64(0)
+		}
+		return map[string]any{}
+	case reflect.Slice:
+		return []any{}
+	case reflect.Bool:
+		return false
+	case reflect.String:
+		return ""
+	}
+	return int64(0)
+}
+
+// withoutStandIns drops the errors validate finds in stand-ins for values
+// already reported, or in what holds them (an empty target), but keeps
+// those about a field being set at all.
+func withoutStandIns(errs, reported field.ErrorList) field.ErrorList {
+	var out field.ErrorList
+	for _, e := range errs {
+		keep := true
+		for _, r := range reported {
+			if e.Type != field.ErrorTypeForbidden && (within(e.Field, r.Field) || within(r.Field, e.Field)) {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// within reports whether the field at path is at or under the one at parent.
+func within(path, parent string) bool {
+	rest, ok := strings.CutPrefix(path, parent)
+	return ok && (rest == "" || rest[0] == '.' || rest[0] == '[')
+}
+
+func child(p *field.Path, name string) *field.Path {
+	if p == nil {
+		return field.NewPath(name)
+	}
+	return p.Child(name)
+}
+
+// jsonField finds a struct's field by its JSON name, as the decoder does
+// (case-sensitively).
+func jsonField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for i := range t.NumField() {
+		if n, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); n != "" && n != "-" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// unknownFields turns the decoder's strict errors (`unknown field
+// "spec.podAntiAffinity.typo"`) into errors that say what the field may
+// have meant and which fields are known there.
+func unknownFields(strict []error) field.ErrorList {
+	var errs field.ErrorList
+	for _, err := range strict {
+		fe, ok := err.(sjson.FieldError)
+		if !ok {
+			errs = append(errs, field.Forbidden(field.NewPath("spec"), "must decode: "+err.Error()))
+			continue
+		}
+		path := fe.FieldPath()
+		parent, name := "", path
+		if i := strings.LastIndex(path, "."); i >= 0 {
+			parent, name = path[:i], path[i+1:]
+		}
+		detail := "is not a known field"
+		if t := typeAt(policyType, parent); t != nil {
+			names := jsonNames(t)
+			if s := closest(name, names); s != "" {
+				detail += fmt.Sprintf(": did you mean %q?", s)
+			}
+			detail += " (known fields: " + strings.Join(names, ", ") + ")"
+		}
+		errs = append(errs, &field.Error{Type: field.ErrorTypeForbidden, Field: path, Detail: detail})
+	}
+	return errs
+}
+
+// typeAt is the struct type at a decoder's path (`spec.targets[0]`), or
+// nil. Unknown fields are reported only in structs, reached through struct
+// fields and list items.
+func typeAt(t reflect.Type, path string) reflect.Type {
+	if path != "" {
+		for _, seg := range strings.Split(path, ".") {
+			name, idx, _ := strings.Cut(seg, "[")
+			f, ok := jsonField(t, name)
+			if !ok {
+				return nil
+			}
+			t = f.Type
+			for ; idx != ""; _, idx, _ = strings.Cut(idx, "[") {
+				if t.Kind() != reflect.Slice {
+					return nil
+				}
+				t = t.Elem()
+			}
+			if t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+		}
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	return t
+}
+
+// inspect reads a config as yaml.v3 nodes, for what sigs.k8s.io/yaml
+// cannot say where. It rewrites each float JSON cannot hold (.inf, -.inf,
+// .nan) as a string of nonFinitePrefix and the user's text, which describe
+// shows and checkTypes reports, and reports each key a mapping sets twice,
+// with both values. ok is false when the config is no YAML.
+func inspect(data []byte) (doc []byte, dups field.ErrorList, ok bool) {
+	var root yaml3.Node
+	if yaml3.Unmarshal(data, &root) != nil {
+		return nil, nil, false
+	}
+	marked := false
+	var walk func(n *yaml3.Node, p *field.Path)
+	walk = func(n *yaml3.Node, p *field.Path) {
+		switch n.Kind {
+		case yaml3.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, p)
+			}
+		case yaml3.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, p.Index(i))
+			}
+		case yaml3.MappingNode:
+			seen := map[string]*yaml3.Node{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				at := child(p, k.Value)
+				if first, ok := seen[k.Value]; ok && k.Value != "<<" {
+					dups = append(dups, field.Forbidden(at, fmt.Sprintf("must be set once, got %s and %s", nodeValue(first), nodeValue(v))))
+				}
+				seen[k.Value] = v
+				walk(v, at)
+			}
+		case yaml3.ScalarNode:
+			var f float64
+			if n.ShortTag() == "!!float" && n.Decode(&f) == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
+				n.Tag, n.Style, n.Value = "!!str", yaml3.DoubleQuotedStyle, nonFinitePrefix+n.Value
+				marked = true
+			}
+		}
+	}
+	walk(&root, nil)
+	if !marked {
+		return data, dups, true
+	}
+	out, err := yaml3.Marshal(&root)
+	return out, dups, err == nil
+}
+
+// nodeValue shows a YAML value in an error, as describe does.
+func nodeValue(n *yaml3.Node) string {
+	switch {
+	case n.Kind == yaml3.MappingNode:
 		return "a mapping"
-	case []any:
+	case n.Kind == yaml3.SequenceNode:
 		return "a list"
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
+	case n.ShortTag() == "!!str" && !strings.HasPrefix(n.Value, nonFinitePrefix):
+		return strconv.Quote(n.Value)
 	}
-	return fmt.Sprint(v)
+	return strings.TrimPrefix(n.Value, nonFinitePrefix)
 }
 
 func parseReplicas(v any) (Replicas, error) {
@@ -211,51 +398,23 @@ func parseReplicas(v any) (Replicas, error) {
 		if v == "auto" {
 			return Replicas{Auto: true}, nil
 		}
-	case float64:
-		if v == math.Trunc(v) && v >= 0 && v <= math.MaxInt32 {
+	case int64:
+		if v >= 0 && v <= math.MaxInt32 {
 			return Replicas{Count: int(v)}, nil
 		}
 	}
-	return Replicas{}, fmt.Errorf("must be an integer >= 0 or \"auto\", got %s", describe(v))
+	return Replicas{}, fmt.Errorf(`must be an integer >= 0 or "auto", got %s`, describe(v))
 }
 
-func parseIntOrPercent(v any) (IntOrPercent, error) {
-	switch v := v.(type) {
-	case float64:
-		if v == math.Trunc(v) && v >= 0 && v <= math.MaxInt32 {
-			return IntOrPercent{Value: int(v)}, nil
-		}
-	case string:
-		if n, ok := strings.CutSuffix(v, "%"); ok {
-			if p, err := strconv.Atoi(n); err == nil && p >= 0 && p <= 100 {
-				return IntOrPercent{Value: p, Percent: true}, nil
-			}
-		}
-	}
-	return IntOrPercent{}, fmt.Errorf("must be an integer >= 0 or a percentage such as \"50%%\", got %s", describe(v))
-}
-
-// UnmarshalJSON reads an integer or a percentage; a bad value is left for
-// checkFields to report, as with Replicas.
-func (v *IntOrPercent) UnmarshalJSON(b []byte) error {
-	var x any
-	if err := json.Unmarshal(b, &x); err != nil {
-		return err
-	}
-	*v, _ = parseIntOrPercent(x)
-	return nil
-}
-
-// UnmarshalJSON reads an integer or "auto". A bad value is left unset
-// rather than failing: checkFields reports it, and failing here would stop
-// encoding/json from reading the fields after it.
+// UnmarshalJSON reads an integer or "auto".
 func (r *Replicas) UnmarshalJSON(b []byte) error {
 	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := sjson.UnmarshalCaseSensitivePreserveInts(b, &v); err != nil {
 		return err
 	}
-	*r, _ = parseReplicas(v)
-	return nil
+	var err error
+	*r, err = parseReplicas(v)
+	return err
 }
 
 // MarshalJSON writes an integer or "auto".

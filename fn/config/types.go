@@ -3,6 +3,11 @@
 // and what is allowed.
 package config
 
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
 const (
 	// APIVersion and Kind identify the typed functionConfig.
 	APIVersion = "fn.csi-placement.dev/v1alpha1"
@@ -94,10 +99,10 @@ type Sidecars struct {
 }
 
 // PodDisruptionBudget asks for a policy/v1 PodDisruptionBudget; one of
-// the two is set.
+// the two is set, each an integer >= 0 or a percentage such as "50%".
 type PodDisruptionBudget struct {
-	MaxUnavailable *IntOrPercent `json:"maxUnavailable,omitempty"`
-	MinAvailable   *IntOrPercent `json:"minAvailable,omitempty"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+	MinAvailable   *intstr.IntOrString `json:"minAvailable,omitempty"`
 }
 
 // TopologySpread asks for a topologySpreadConstraint.
@@ -105,19 +110,6 @@ type TopologySpread struct {
 	TopologyKey       string `json:"topologyKey,omitempty"`
 	MaxSkew           *int   `json:"maxSkew,omitempty"`
 	WhenUnsatisfiable string `json:"whenUnsatisfiable,omitempty"`
-}
-
-// IntOrPercent is an integer >= 0 or a percentage such as "50%".
-type IntOrPercent struct {
-	Value   int
-	Percent bool
-}
-
-func (v IntOrPercent) String() string {
-	if v.Percent {
-		return itoa(v.Value) + "%"
-	}
-	return itoa(v.Value)
 }
 
 // Target selects workloads; every field that is set must match.
@@ -144,11 +136,22 @@ type PodAntiAffinity struct {
 
 // Tolerations says which tolerations to add.
 type Tolerations struct {
-	ControlPlane *bool        `json:"controlPlane,omitempty"`
-	Extra        []Toleration `json:"extra,omitempty"`
+	ControlPlane *bool               `json:"controlPlane,omitempty"`
+	Extra        []corev1.Toleration `json:"extra,omitempty"`
 }
 
-// Toleration is a core/v1 Toleration.
+// ExtraTolerations are the extra tolerations in the form the rules compare.
+func (t Tolerations) ExtraTolerations() []Toleration {
+	var out []Toleration
+	for _, e := range t.Extra {
+		out = append(out, Toleration{Key: e.Key, Operator: string(e.Operator), Value: e.Value,
+			Effect: string(e.Effect), TolerationSeconds: e.TolerationSeconds})
+	}
+	return out
+}
+
+// Toleration is a core/v1 Toleration with plain strings, as the rules
+// compare and write them.
 type Toleration struct {
 	Key               string `json:"key,omitempty"`
 	Operator          string `json:"operator,omitempty"`

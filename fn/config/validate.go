@@ -3,133 +3,200 @@ package config
 import (
 	"fmt"
 	"path"
-	"regexp"
+	"sort"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/validate/content"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // namer turns the path of a spec field into the path the user wrote: the
 // same for the typed config, a `data.key` for the ConfigMap form.
 type namer func(specPath string) string
 
+func typedField(specPath string) string { return specPath }
+
 // validate checks values and ranges; types were checked while decoding.
-func (p *Policy) validate(name namer) Errors {
-	var errs Errors
+// The errors' fields are named by name, as are the fields a detail refers
+// to.
+func (p *Policy) validate(name namer) field.ErrorList {
+	var errs field.ErrorList
+	add := func(e ...*field.Error) {
+		for _, e := range e {
+			if e != nil {
+				errs = append(errs, e)
+			}
+		}
+	}
+	ref := func(p *field.Path) string { return "`" + name(p.String()) + "`" }
+	enum := func(p *field.Path, v string, allowed ...string) {
+		if v != "" {
+			add(oneOf(p, v, allowed...))
+		}
+	}
 	s := &p.Spec
-	add := func(specPath, format string, args ...any) {
-		errs = append(errs, fieldErr(name(specPath), format, args...))
-	}
-	oneOf := func(specPath, v string, allowed ...string) {
-		if v == "" {
-			return
-		}
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
-		}
-		add(specPath, "must be one of %s, got %q", strings.Join(allowed, ", "), v)
-	}
-	oneOf("spec.mode", s.Mode, Enforce, Audit)
-	oneOf("spec.onNoMatch", s.OnNoMatch, Error, Warning, Ignore)
+	spec := field.NewPath("spec")
+	enum(spec.Child("mode"), s.Mode, Enforce, Audit)
+	enum(spec.Child("onNoMatch"), s.OnNoMatch, Error, Warning, Ignore)
 	for i, t := range s.Targets {
-		at := fmt.Sprintf("spec.targets[%d]", i)
+		at := spec.Child("targets").Index(i)
 		if t.Kind == "" && t.Name == "" && t.Namespace == "" && len(t.Labels) == 0 {
-			add(at, "must set at least one of kind, name, namespace, labels: an empty target would select every Deployment and StatefulSet")
+			add(field.Required(at, "must set at least one of kind, name, namespace, labels: an empty target would select every Deployment and StatefulSet"))
 		}
-		oneOf(at+".kind", t.Kind, "Deployment", "StatefulSet")
+		enum(at.Child("kind"), t.Kind, "Deployment", "StatefulSet")
 		if _, err := path.Match(t.Name, ""); err != nil {
-			add(at+".name", "must be a name or a glob with *, got %q", t.Name)
+			add(invalid(at.Child("name"), t.Name, "must be a name or a glob with *"))
 		}
-		for k := range t.Labels {
-			if !isLabelKey(k) {
-				add(at+".labels", "must have valid label keys, got %q", k)
+		for _, k := range sortedKeys(t.Labels) {
+			if len(content.IsLabelKey(k)) > 0 {
+				add(invalid(at.Child("labels"), k, "must have valid label keys"))
+			} else if len(content.IsLabelValue(t.Labels[k])) > 0 {
+				add(invalid(at.Child("labels").Key(k), t.Labels[k], "must be a label value: at most 63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"))
 			}
 		}
 	}
-	oneOf("spec.nodeAffinity.type", s.NodeAffinity.Type, Required, Preferred, None)
-	oneOf("spec.nodeAffinity.existing", s.NodeAffinity.Existing, Merge, Replace)
+	na := spec.Child("nodeAffinity")
+	enum(na.Child("type"), s.NodeAffinity.Type, Required, Preferred, None)
+	enum(na.Child("existing"), s.NodeAffinity.Existing, Merge, Replace)
+	labels := na.Child("controlPlaneLabels")
 	if s.NodeAffinity.ControlPlaneLabels != nil && len(s.NodeAffinity.ControlPlaneLabels) == 0 {
-		add("spec.nodeAffinity.controlPlaneLabels", "must not be empty: leave it out for the defaults (%s)", strings.Join(DefaultControlPlaneLabels, ", "))
+		add(field.Required(labels, "must not be empty: leave it out for the defaults ("+strings.Join(DefaultControlPlaneLabels, ", ")+")"))
 	}
 	seen := map[string]bool{}
 	for i, l := range s.NodeAffinity.ControlPlaneLabels {
-		at := fmt.Sprintf("spec.nodeAffinity.controlPlaneLabels[%d]", i)
 		switch {
-		case !isLabelKey(l):
-			add(at, "must be a label key such as node-role.kubernetes.io/control-plane, got %q", l)
+		case len(content.IsLabelKey(l)) > 0:
+			add(invalid(labels.Index(i), l, "must be a label key such as node-role.kubernetes.io/control-plane"))
 		case seen[l]:
-			add(at, "must not repeat %q", l)
+			add(field.Duplicate(labels.Index(i), l))
 		}
 		seen[l] = true
 	}
-	oneOf("spec.podAntiAffinity.type", s.PodAntiAffinity.Type, Preferred, Required, None)
+	pa := spec.Child("podAntiAffinity")
+	enum(pa.Child("type"), s.PodAntiAffinity.Type, Preferred, Required, None)
 	if w := s.PodAntiAffinity.Weight; w != nil && (*w < 1 || *w > 100) {
-		add("spec.podAntiAffinity.weight", "must be between 1 and 100, got %d", *w)
+		add(invalid(pa.Child("weight"), *w, "must be between 1 and 100"))
 	}
-	if k := s.PodAntiAffinity.TopologyKey; k != "" && !isLabelKey(k) {
-		add("spec.podAntiAffinity.topologyKey", "must be a label key such as kubernetes.io/hostname, got %q", k)
+	if k := s.PodAntiAffinity.TopologyKey; k != "" && len(content.IsLabelKey(k)) > 0 {
+		add(invalid(pa.Child("topologyKey"), k, "must be a label key such as kubernetes.io/hostname"))
 	}
-	for i, t := range s.Tolerations.Extra {
-		at := fmt.Sprintf("spec.tolerations.extra[%d]", i)
-		oneOf(at+".operator", t.Operator, "Exists", "Equal")
-		oneOf(at+".effect", t.Effect, "NoSchedule", "PreferNoSchedule", "NoExecute")
-		if t.Key != "" && !isLabelKey(t.Key) {
-			add(at+".key", "must be a taint key, got %q", t.Key)
+	add(validateTolerations(s.Tolerations.Extra, spec.Child("tolerations", "extra"))...)
+	enum(spec.Child("sidecars", "leaderElection"), s.Sidecars.LeaderElection, Auto, Add, Check, Ignore)
+	enum(spec.Child("rollout", "strategy"), s.Rollout.Strategy, Fix, Keep)
+	if pdb := s.PodDisruptionBudget; pdb != nil {
+		at := spec.Child("podDisruptionBudget")
+		switch {
+		case pdb.MaxUnavailable == nil && pdb.MinAvailable == nil:
+			add(field.Required(at, "must set exactly one of maxUnavailable and minAvailable"))
+		case pdb.MaxUnavailable != nil && pdb.MinAvailable != nil:
+			add(field.Forbidden(at.Child("minAvailable"), "must not be set with "+ref(at.Child("maxUnavailable"))+": a PodDisruptionBudget takes exactly one"))
 		}
-		if t.Operator == "Exists" && t.Value != "" {
-			add(at+".value", "must be empty when operator is Exists, got %q", t.Value)
-		}
-		if t.Key == "" && t.Operator != "Exists" {
-			add(at+".operator", "must be Exists when key is empty, got %q", t.Operator)
-		}
-		if t.TolerationSeconds != nil && t.Effect != "NoExecute" {
-			add(at+".tolerationSeconds", "must be set only with effect NoExecute, got effect %q", t.Effect)
-		}
-	}
-	oneOf("spec.sidecars.leaderElection", s.Sidecars.LeaderElection, Auto, Add, Check, Ignore)
-	oneOf("spec.rollout.strategy", s.Rollout.Strategy, Fix, Keep)
-	if pdb := s.PodDisruptionBudget; pdb != nil && (pdb.MaxUnavailable == nil) == (pdb.MinAvailable == nil) {
-		add("spec.podDisruptionBudget", "must set exactly one of maxUnavailable and minAvailable")
+		add(intOrPercent(at.Child("maxUnavailable"), pdb.MaxUnavailable), intOrPercent(at.Child("minAvailable"), pdb.MinAvailable))
 	}
 	if ts := s.TopologySpread; ts != nil {
-		if ts.TopologyKey != "" && !isLabelKey(ts.TopologyKey) {
-			add("spec.topologySpread.topologyKey", "must be a label key such as topology.kubernetes.io/zone, got %q", ts.TopologyKey)
+		at := spec.Child("topologySpread")
+		if ts.TopologyKey != "" && len(content.IsLabelKey(ts.TopologyKey)) > 0 {
+			add(invalid(at.Child("topologyKey"), ts.TopologyKey, "must be a label key such as topology.kubernetes.io/zone"))
 		}
 		if ts.MaxSkew != nil && *ts.MaxSkew < 1 {
-			add("spec.topologySpread.maxSkew", "must be >= 1, got %d", *ts.MaxSkew)
+			add(invalid(at.Child("maxSkew"), *ts.MaxSkew, "must be >= 1"))
 		}
-		oneOf("spec.topologySpread.whenUnsatisfiable", ts.WhenUnsatisfiable, ScheduleAnyway, DoNotSchedule)
+		enum(at.Child("whenUnsatisfiable"), ts.WhenUnsatisfiable, ScheduleAnyway, DoNotSchedule)
 	}
-	if n := s.PriorityClassName; n != "" && !labelPrefix.MatchString(n) {
-		add("spec.priorityClassName", "must be a PriorityClass name such as system-cluster-critical, got %q", n)
+	if n := s.PriorityClassName; n != "" && len(content.IsDNS1123Subdomain(n)) > 0 {
+		add(invalid(spec.Child("priorityClassName"), n, "must be a PriorityClass name such as system-cluster-critical"))
 	}
 	if n := s.ControlPlaneNodes; n != nil && *n < 0 {
-		add("spec.controlPlaneNodes", "must be >= 0, got %d", *n)
+		add(invalid(spec.Child("controlPlaneNodes"), *n, "must be >= 0"))
 	}
-	b := s.ReplicaBounds
+	b, at := s.ReplicaBounds, spec.Child("replicaBounds")
 	if b.Min != nil && *b.Min < 1 {
-		add("spec.replicaBounds.min", "must be >= 1, got %d", *b.Min)
+		add(invalid(at.Child("min"), *b.Min, "must be >= 1"))
 	}
 	if b.Max != nil && *b.Max < 1 {
-		add("spec.replicaBounds.max", "must be >= 1, got %d", *b.Max)
+		add(invalid(at.Child("max"), *b.Max, "must be >= 1"))
 	}
 	if b.Min != nil && b.Max != nil && *b.Max < *b.Min {
-		add("spec.replicaBounds.max", "must be >= min (%d), got %d", *b.Min, *b.Max)
+		add(invalid(at.Child("max"), *b.Max, "must be >= %s (%d)", ref(at.Child("min")), *b.Min))
+	}
+	for _, e := range errs {
+		e.Field = name(e.Field)
 	}
 	return errs
 }
 
-// A label key: an optional DNS subdomain prefix and a name of up to 63
-// characters, as Kubernetes validates it.
-var (
-	labelName   = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
-	labelPrefix = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-)
+// intOrPercentDetail says what a PodDisruptionBudget value may be.
+const intOrPercentDetail = `must be an integer >= 0 or a percentage such as "50%"`
 
-func isLabelKey(k string) bool {
-	prefix, name, found := strings.Cut(k, "/")
-	if !found {
-		return labelName.MatchString(k)
+// intOrPercent checks a PodDisruptionBudget value as the API server does
+// (an integer >= 0, or a percentage), and a percentage above 100, which it
+// lets through but the disruption controller cannot meet.
+func intOrPercent(p *field.Path, v *intstr.IntOrString) *field.Error {
+	switch {
+	case v == nil:
+		return nil
+	case v.Type == intstr.Int && v.IntVal < 0:
+		return field.Invalid(p, int(v.IntVal), intOrPercentDetail)
+	case v.Type == intstr.String:
+		if len(validation.IsValidPercent(v.StrVal)) > 0 {
+			return field.Invalid(p, v.StrVal, intOrPercentDetail)
+		}
+		if n, _ := intstr.GetScaledValueFromIntOrPercent(v, 100, false); n > 100 {
+			return field.Invalid(p, v.StrVal, intOrPercentDetail)
+		}
 	}
-	return len(prefix) <= 253 && labelPrefix.MatchString(prefix) && labelName.MatchString(name)
+	return nil
+}
+
+// validateTolerations checks tolerations by the API server's rules
+// (ValidateTolerations in k8s.io/kubernetes pkg/apis/core/validation): a
+// key is a label key; an empty key needs operator Exists; Exists takes no
+// value and Equal (or no operator) a label value; tolerationSeconds needs
+// effect NoExecute. Lt and Gt are left out, as the API server leaves them
+// out unless a feature gate is on. Each error is on the field the user
+// most likely got wrong, where the API server's are on the operator.
+func validateTolerations(ts []corev1.Toleration, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, t := range ts {
+		at := p.Index(i)
+		if t.Key != "" && len(content.IsLabelKey(t.Key)) > 0 {
+			errs = append(errs, invalid(at.Child("key"), t.Key, "must be a taint key"))
+		}
+		switch t.Operator {
+		case corev1.TolerationOpExists:
+			if t.Value != "" {
+				errs = append(errs, invalid(at.Child("value"), t.Value, "must be empty when operator is Exists"))
+			}
+		case corev1.TolerationOpEqual, "":
+			if t.Key == "" {
+				errs = append(errs, invalid(at.Child("operator"), string(t.Operator), "must be Exists when key is empty"))
+			} else if len(content.IsLabelValue(t.Value)) > 0 {
+				errs = append(errs, invalid(at.Child("value"), t.Value, "must be a label value: at most 63 letters, digits, '-', '_' or '.', beginning and ending with a letter or digit"))
+			}
+		default:
+			errs = append(errs, oneOf(at.Child("operator"), string(t.Operator), "Exists", "Equal"))
+		}
+		if t.Effect != "" {
+			if e := oneOf(at.Child("effect"), string(t.Effect), "NoSchedule", "PreferNoSchedule", "NoExecute"); e != nil {
+				errs = append(errs, e)
+			}
+		}
+		if t.TolerationSeconds != nil && t.Effect != corev1.TaintEffectNoExecute {
+			errs = append(errs, &field.Error{Type: field.ErrorTypeForbidden, Field: at.Child("tolerationSeconds").String(),
+				Detail: fmt.Sprintf("must be set only with effect NoExecute, got effect %q", t.Effect)})
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -4,7 +4,7 @@ package pdb
 
 import (
 	"fmt"
-	"math"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"go.yaml.in/yaml/v3"
 
@@ -94,26 +94,24 @@ func (f Budget) object(w *workload.Workload, sel *yaml.Node) *yaml.Node {
 	return yn.Map("apiVersion", yn.Str("policy/v1"), "kind", yn.Str("PodDisruptionBudget"), "metadata", meta, "spec", spec)
 }
 
-func value(v config.IntOrPercent) *yaml.Node {
-	if v.Percent {
-		return yn.Str(v.String())
+func value(v intstr.IntOrString) *yaml.Node {
+	if v.Type == intstr.String {
+		return yn.Str(v.StrVal)
 	}
-	return yn.Int(v.Value)
+	return yn.Int(v.IntValue())
 }
 
 // disruptionsAllowed is how many pods a drain may evict when all replicas
 // are healthy, rounding percentages up as the disruption controller does.
 func disruptionsAllowed(s config.PodDisruptionBudget, replicas int) int {
-	scaled := func(v config.IntOrPercent) int {
-		if v.Percent {
-			return int(math.Ceil(float64(v.Value) * float64(replicas) / 100))
-		}
-		return v.Value
+	scaled := func(v *intstr.IntOrString) int {
+		n, _ := intstr.GetScaledValueFromIntOrPercent(v, replicas, true)
+		return n
 	}
 	if s.MaxUnavailable != nil {
-		return min(scaled(*s.MaxUnavailable), replicas)
+		return min(scaled(s.MaxUnavailable), replicas)
 	}
-	return replicas - scaled(*s.MinAvailable)
+	return replicas - scaled(s.MinAvailable)
 }
 
 func describe(s config.PodDisruptionBudget) string {

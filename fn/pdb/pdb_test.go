@@ -1,10 +1,12 @@
 package pdb
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
@@ -25,8 +27,8 @@ spec:
     metadata: {labels: {app: ctrl}}
 `
 
-func pct(v int) *config.IntOrPercent { return &config.IntOrPercent{Value: v, Percent: true} }
-func n(v int) *config.IntOrPercent   { return &config.IntOrPercent{Value: v} }
+func pct(v int) *intstr.IntOrString { p := intstr.FromString(strconv.Itoa(v) + "%"); return &p }
+func n(v int) *intstr.IntOrString   { p := intstr.FromInt32(int32(v)); return &p }
 
 func TestBudget(t *testing.T) {
 	var added []string

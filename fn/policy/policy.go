@@ -390,7 +390,7 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le s
 	if *s.Tolerations.ControlPlane {
 		tols = append(tols, toleration.ControlPlane...)
 	}
-	if tols = append(tols, s.Tolerations.Extra...); len(tols) > 0 {
+	if tols = append(tols, s.Tolerations.ExtraTolerations()...); len(tols) > 0 {
 		rules = append(rules, toleration.Add{Want: tols})
 	}
 	if setReplicas {
