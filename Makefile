@@ -64,12 +64,14 @@ demo: build $(KUSTOMIZE)
 # or apt: see .ci/run.)
 tools: $(KUSTOMIZE) helm helm4
 
-test: build tools fmt vet
+# The tests build their own binary, stamped, in a temporary folder: bin/
+# keeps what make build put there.
+test: tools fmt vet
 	go test ./...
 
-# Fails listing the files gofmt would change (tests/cluster included).
+# Fails listing the files gofmt would change (internal and tests/cluster included).
 fmt:
-	@files=$$(gofmt -l fn tests); if [ -n "$$files" ]; then echo "gofmt needed (gofmt -w them):" >&2; echo "$$files" >&2; exit 1; fi
+	@files=$$(gofmt -l fn internal tests); if [ -n "$$files" ]; then echo "gofmt needed (gofmt -w them):" >&2; echo "$$files" >&2; exit 1; fi
 
 vet:
 	go vet ./...

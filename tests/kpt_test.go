@@ -3,7 +3,6 @@ package tests
 import (
 	"bytes"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -97,20 +96,7 @@ func configPath(t *testing.T, dir string) string {
 // copyPackage copies a package without its .expected folder.
 func copyPackage(t *testing.T, from, to string) {
 	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		if d.IsDir() {
-			if d.Name() == ".expected" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(to, rel), 0o755)
-		}
-		return os.WriteFile(filepath.Join(to, rel), read(t, p), 0o644)
-	})
-	if err != nil {
+	if err := copyTree(from, to, func(name string) bool { return name == ".expected" }); err != nil {
 		t.Fatal(err)
 	}
 }
