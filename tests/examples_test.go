@@ -117,8 +117,8 @@ type example struct {
 	// plugin: a kustomization whose transformer is the plugin, found by
 	// apiVersion and kind, rather than a KRM function.
 	plugin bool
-	// kpt: a kpt package, rendered (Kptfile pipeline) or evaluated (when
-	// .expected/eval.args holds `kpt fn eval` arguments).
+	// kpt: a kpt package, rendered (Kptfile pipeline) or evaluated, as its
+	// .expected/config.yaml says.
 	kpt bool
 	// fails: the run must fail with expected.stderr.
 	fails bool
