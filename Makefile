@@ -103,9 +103,12 @@ fuzz:
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./fn/krmio || exit 1; \
 	done
 
-bench:
+# The lexer's benchmarks, the whole binary beside two baselines, and the
+# function inside kustomize and kpt (needs kpt on PATH).
+bench: $(KUSTOMIZE)
 	go test -run '^$$' -bench . -benchtime 5x ./fn/krmio/
 	bash tests/bench/bench.sh
+	bash tests/bench/orchestrators.sh
 
 # The image: from source with docker when an engine answers, else the
 # prebuilt target (bin/csi-placement) with buildah, which pulls nothing.
