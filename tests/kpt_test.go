@@ -148,20 +148,27 @@ func TestKpt(t *testing.T) {
 	}
 }
 
-// configPath is the configPath of the Kptfile's only mutator.
+// configPath is the configPath of the Kptfile's only function, a mutator
+// or a validator.
 func configPath(t *testing.T, dir string) string {
 	t.Helper()
+	type fn struct {
+		ConfigPath string `json:"configPath"`
+	}
 	var kf struct {
 		Pipeline struct {
-			Mutators []struct {
-				ConfigPath string `json:"configPath"`
-			} `json:"mutators"`
+			Mutators   []fn `json:"mutators"`
+			Validators []fn `json:"validators"`
 		} `json:"pipeline"`
 	}
-	if err := yaml.Unmarshal(read(t, filepath.Join(dir, "Kptfile")), &kf); err != nil || len(kf.Pipeline.Mutators) != 1 {
-		t.Fatalf("%s/Kptfile: want one mutator: %v", dir, err)
+	if err := yaml.Unmarshal(read(t, filepath.Join(dir, "Kptfile")), &kf); err != nil {
+		t.Fatal(err)
 	}
-	return kf.Pipeline.Mutators[0].ConfigPath
+	fns := append(kf.Pipeline.Mutators, kf.Pipeline.Validators...)
+	if len(fns) != 1 {
+		t.Fatalf("%s/Kptfile: want one function, got %d", dir, len(fns))
+	}
+	return fns[0].ConfigPath
 }
 
 // copyPackage copies a package without its .expected folder.
