@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 	"strings"
 )
 
@@ -68,6 +69,9 @@ func parseArgs(args []string) (options, error) {
 		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 			if !hasValue {
 				value = "true"
+			}
+			if _, err := strconv.ParseBool(value); err != nil {
+				return o, fmt.Errorf("flag --%s must be true or false, got %q", name, value)
 			}
 		} else if !hasValue {
 			if i+1 == len(args) {

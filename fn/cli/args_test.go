@@ -43,7 +43,7 @@ func TestParseArgs(t *testing.T) {
 		{"a lone --=", []string{"--=x"}, options{}, `unknown flag "--=x"`},
 		{"missing value", []string{"x", "--config"}, options{}, "flag --config must have a value: --config FILE or --config=FILE"},
 		{"missing value of --set", []string{"--set"}, options{}, "flag --set must have a value: --set KEY=VALUE or --set=KEY=VALUE"},
-		{"a bool's bad value", []string{"--quiet=maybe"}, options{}, `flag --quiet: value "maybe": `},
+		{"a bool's bad value", []string{"--quiet=maybe"}, options{}, `flag --quiet must be true or false, got "maybe"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := parseArgs(c.args)
