@@ -9,6 +9,10 @@ HELM_VERSION := v3.22.0
 HELM4_VERSION := v4.3.2
 HELM := $(BIN)/helm
 HELM4 := $(BIN)/helm4
+# staticcheck 2026.2.2 (module version v0.8.2), the newest release on the
+# module proxy; it builds with Go 1.26 and checks code written for it.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/staticcheck
 PLUGIN_HOME ?= $(if $(KUSTOMIZE_PLUGIN_HOME),$(KUSTOMIZE_PLUGIN_HOME),$(if $(XDG_CONFIG_HOME),$(XDG_CONFIG_HOME),$(HOME)/.config)/kustomize/plugin)
 PLUGIN_DIR := $(PLUGIN_HOME)/fn.csi-placement.dev/v1alpha1/placementpolicy
 export PATH := $(BIN):$(PATH)
@@ -16,7 +20,7 @@ export PATH := $(BIN):$(PATH)
 IMAGE ?= localhost/csi-placement:$(VERSION)
 BUILDAH_FLAGS ?= --isolation chroot --storage-driver vfs
 
-.PHONY: cluster-test build test demo bench fuzz install-plugin kustomize helm helm4 pre-commit tools fmt vet clean image image-test
+.PHONY: cluster-test build test demo bench fuzz install-plugin kustomize helm helm4 pre-commit tools fmt vet lint staticcheck tidy clean image image-test
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
@@ -60,12 +64,33 @@ demo: build $(KUSTOMIZE)
 # or apt: see .ci/run.)
 tools: $(KUSTOMIZE) helm helm4
 
-test: build tools vet
+# The tests build their own binary, stamped, in a temporary folder: bin/
+# keeps what make build put there.
+test: tools fmt vet
 	go test ./...
 
+# Fails listing the files gofmt would change (internal and tests/cluster included).
+fmt:
+	@files=$$(gofmt -l fn internal tests); if [ -n "$$files" ]; then echo "gofmt needed (gofmt -w them):" >&2; echo "$$files" >&2; exit 1; fi
+
 vet:
-	@test -z "$$(gofmt -l fn tests)" || { gofmt -l fn tests; echo "gofmt needed"; exit 1; }
 	go vet ./...
+
+# go vet and staticcheck, at the pinned version in bin/.
+lint: vet staticcheck
+	$(STATICCHECK) ./...
+
+staticcheck:
+	@if [ "$$($(STATICCHECK) -version 2>/dev/null | sed 's/.*(\(.*\))/v\1/')" != "$(STATICCHECK_VERSION)" ]; then \
+	  echo "building staticcheck $(STATICCHECK_VERSION) into bin/"; \
+	  GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+
+# go mod tidy must change nothing, in the root module and in tests/cluster's
+# (which only resolves modules here; nothing is built).
+tidy:
+	go mod tidy -diff
+	cd tests/cluster && go mod tidy -diff
 
 # Each krmio fuzz target for FUZZTIME, holding the lexer against a full
 # yaml.v3 decode; `make test` runs their seeds (testdata/fuzz). What a run
@@ -78,9 +103,12 @@ fuzz:
 	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./fn/krmio || exit 1; \
 	done
 
-bench:
+# The lexer's benchmarks, the whole binary beside two baselines, and the
+# function inside kustomize and kpt (needs kpt on PATH).
+bench: $(KUSTOMIZE)
 	go test -run '^$$' -bench . -benchtime 5x ./fn/krmio/
 	bash tests/bench/bench.sh
+	bash tests/bench/orchestrators.sh
 
 # The image: from source with docker when an engine answers, else the
 # prebuilt target (bin/csi-placement) with buildah, which pulls nothing.

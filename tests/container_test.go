@@ -153,7 +153,7 @@ func TestContainer(t *testing.T) {
 		copyPackage(t, src, pkg)
 		results := t.TempDir()
 		args := append([]string{"fn", "eval", pkg, "--results-dir", results, "--image", image, "--image-pull-policy", "never", "--"},
-			strings.Fields(string(read(t, filepath.Join(src, ".expected", "eval.args"))))...)
+			readKptCase(t, src).evalArgs()...)
 		e.run(t, kpt, args...)
 		compare(t, filepath.Join(src, ".expected", "results.yaml"), normalize(read(t, filepath.Join(results, "results.yaml"))))
 		comparePackage(t, src, pkg)

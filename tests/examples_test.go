@@ -15,36 +15,81 @@ import (
 	"strings"
 	"testing"
 
+	goldenpkg "github.com/csi-placement/csi-placement/internal/golden"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files from the tools' output")
+// update is the -update flag, shared with every golden comparison.
+var update = goldenpkg.Update
+
+// testVersion is stamped into the binary the tests build.
+const testVersion = "v0.0.0-test"
 
 var (
-	repo   string // the repository's root
-	binDir string // bin/, with csi-placement built fresh for the tests
-	binary string
+	repo         string // the repository's root
+	binDir       string // a temporary bin/, with csi-placement built for the tests
+	binary       string
+	examplesCopy string // a copy of examples/ beside binDir
 )
 
-func TestMain(m *testing.M) {
+func TestMain(m *testing.M) { os.Exit(setup(m)) }
+
+// setup builds the binary, stamped as make build does, into a temporary
+// folder: bin/ keeps what make build put there. The kustomize examples run
+// it as ../../bin/csi-placement, so a copy of examples/ goes beside it.
+func setup(m *testing.M) int {
 	flag.Parse()
 	wd, _ := os.Getwd()
 	repo = filepath.Dir(wd)
-	binDir = filepath.Join(repo, "bin")
+	work, err := os.MkdirTemp("", "csi-placement-tests-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(work)
+	binDir = filepath.Join(work, "bin")
 	binary = filepath.Join(binDir, "csi-placement")
-	build := exec.Command("go", "build", "-trimpath", "-o", binary, "./fn")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X github.com/csi-placement/csi-placement/fn/cli.Version="+testVersion, "-o", binary, "./fn")
 	build.Dir, build.Stdout, build.Stderr = repo, os.Stdout, os.Stderr
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the function:", err)
-		os.Exit(1)
+		return 1
 	}
-	// kpt finds the function by name (exec: csi-placement).
-	os.Setenv("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	os.Exit(m.Run())
+	examplesCopy = filepath.Join(work, "examples")
+	if err := copyTree(filepath.Join(repo, "examples"), examplesCopy, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "copying the examples:", err)
+		return 1
+	}
+	// kpt finds the function by name (exec: csi-placement), ahead of any
+	// in bin/, where make tools puts kustomize and helm.
+	os.Setenv("PATH", strings.Join([]string{binDir, filepath.Join(repo, "bin"), os.Getenv("PATH")}, string(os.PathListSeparator)))
+	return m.Run()
+}
+
+// copyTree copies the folder from to to, leaving out the folders skip
+// names.
+func copyTree(from, to string, skip func(name string) bool) error {
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			if rel != "." && skip != nil && skip(d.Name()) {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
 }
 
 // tool finds a tool's binary in bin/ or on PATH; it skips the test when
@@ -66,11 +111,14 @@ const installKustomize = "make kustomize (go install sigs.k8s.io/kustomize/kusto
 // example is a folder under examples/ with golden output.
 type example struct {
 	dir, name string
+	// run is the example's folder in the copy beside the test binary,
+	// where the tools run it.
+	run string
 	// plugin: a kustomization whose transformer is the plugin, found by
 	// apiVersion and kind, rather than a KRM function.
 	plugin bool
-	// kpt: a kpt package, rendered (Kptfile pipeline) or evaluated (when
-	// .expected/eval.args holds `kpt fn eval` arguments).
+	// kpt: a kpt package, rendered (Kptfile pipeline) or evaluated, as its
+	// .expected/config.yaml says.
 	kpt bool
 	// fails: the run must fail with expected.stderr.
 	fails bool
@@ -85,7 +133,7 @@ func examples(t *testing.T) []example {
 			return err
 		}
 		name, _ := filepath.Rel(root, p)
-		e := example{dir: p, name: name}
+		e := example{dir: p, name: name, run: filepath.Join(examplesCopy, name)}
 		switch {
 		case exists(filepath.Join(p, "Kptfile")):
 			e.kpt = true
@@ -135,7 +183,7 @@ func TestKustomizeCLI(t *testing.T) {
 			continue
 		}
 		t.Run(e.name, func(t *testing.T) {
-			cmd := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", e.dir)
+			cmd := exec.Command(kustomize, "build", "--enable-alpha-plugins", "--enable-exec", e.run)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			out, err := cmd.Output()
@@ -165,7 +213,7 @@ func TestKrusty(t *testing.T) {
 			opts.PluginConfig = types.EnabledPluginConfig(types.BploLoadFromFileSys)
 			opts.PluginConfig.FnpLoadingOptions.EnableExec = true
 			opts.Reorder = krusty.ReorderOptionLegacy // what the CLI does by default
-			m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), e.dir)
+			m, err := krusty.MakeKustomizer(opts).Run(filesys.MakeFsOnDisk(), e.run)
 			if e.fails {
 				if err == nil {
 					t.Fatal("the build must fail")
@@ -252,37 +300,23 @@ func read(t *testing.T, p string) []byte {
 
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	compare(t, path, got)
+	goldenpkg.Check(t, path, got)
 }
 
 func compare(t *testing.T, path string, got []byte) {
 	t.Helper()
-	want := read(t, path)
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test ./tests -update rewrites it; read the diff):\n%s", path, diff(string(want), string(got)))
-	}
+	goldenpkg.Compare(t, path, got)
 }
 
-// diff shows the first differing line, with a little context.
+// diff is a unified diff from want to got.
 func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n- %s\n+ %s", i+1, wl, gl)
-		}
+	return goldenpkg.Diff("want", "got", want, got)
+}
+
+// TestVersion checks that the binary says the version it was stamped with.
+func TestVersion(t *testing.T) {
+	out, err := exec.Command(binary, "--version").Output()
+	if err != nil || string(out) != "csi-placement "+testVersion+"\n" {
+		t.Errorf("--version: %v %q, want %q", err, out, "csi-placement "+testVersion)
 	}
-	return ""
 }

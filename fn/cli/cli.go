@@ -6,12 +6,12 @@ package cli
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/csi-placement/csi-placement/fn/config"
@@ -50,8 +50,9 @@ Usage:
                                          replicas land, and whether a rollout can finish
   csi-placement --version | --help
 
-As a kustomize transformer plugin, kustomize runs it with the config file as
-its argument and ` + PluginEnv + ` set.
+Flags go anywhere on the line, as --flag=value or --flag value; -- ends
+them. As a kustomize transformer plugin, kustomize runs it with the config
+file as its argument and ` + PluginEnv + ` set.
 
 Flags:
 `
@@ -74,48 +75,33 @@ func Main(args []string, io IO) int {
 	if cfg, ok := pluginConfig(args, io); ok {
 		return runPlugin(cfg, io)
 	}
-	explain := len(args) > 0 && args[0] == "explain"
-	if explain {
-		args = args[1:]
-	}
-	fl := flag.NewFlagSet("csi-placement", flag.ContinueOnError)
-	fl.SetOutput(io.Stderr)
-	cfgPath := fl.String("config", "", "a PlacementPolicy or ConfigMap `file` (default: the default policy)")
-	var nodeFiles files
-	fl.Var(&nodeFiles, "nodes", "a `file` of Node objects, as `kubectl get nodes -o yaml` writes it; read, not output (repeatable)")
-	var sets files
-	fl.Var(&sets, "set", "override a config field: `KEY=VALUE`, KEY a path under spec (mode=Audit, onNoMatch=Ignore, replicas=auto), VALUE YAML; for a ConfigMap config a data key (repeatable)")
-	quiet := fl.Bool("quiet", false, "print only warnings and errors to stderr")
-	output := fl.String("output", "table", "explain's `format`: table or json")
-	version := fl.Bool("version", false, "print the version")
-	fl.Usage = func() {
-		fmt.Fprint(io.Stderr, usage)
-		fl.PrintDefaults()
-	}
-	if err := fl.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return ExitOK
-		}
-		return ExitUsage
-	}
+	o, err := parseArgs(args)
 	switch {
-	case *version:
-		fmt.Fprintln(io.Stdout, "csi-placement", Version)
+	case errors.Is(err, errHelp):
+		fmt.Fprint(io.Stderr, usage)
+		printFlags(io.Stderr)
 		return ExitOK
-	case *output != "table" && *output != "json" || *output != "table" && !explain:
-		fmt.Fprintf(io.Stderr, "csi-placement: --output must be table or json, and only with explain, got %q\n", *output)
+	case err != nil:
+		fmt.Fprintf(io.Stderr, "csi-placement: %v\n", err)
 		return ExitUsage
-	case fl.NArg() == 0 && (*cfgPath != "" || len(sets) > 0 || len(nodeFiles) > 0 || explain):
+	case o.version:
+		bi, ok := debug.ReadBuildInfo()
+		fmt.Fprintln(io.Stdout, "csi-placement", version(Version, bi, ok))
+		return ExitOK
+	case o.output != "table" && o.output != "json" || o.output != "table" && !o.explain:
+		fmt.Fprintf(io.Stderr, "csi-placement: --output must be table or json, and only with explain, got %q\n", o.output)
+		return ExitUsage
+	case len(o.paths) == 0 && (o.config != "" || len(o.sets) > 0 || len(o.nodes) > 0 || o.explain):
 		fmt.Fprintln(io.Stderr, "csi-placement: --config, --set, --nodes and explain need at least one PATH (use - for stdin)")
 		return ExitUsage
-	case fl.NArg() == 0:
+	case len(o.paths) == 0:
 		return runFunction(io)
 	}
 	format := ""
-	if explain {
-		format = *output
+	if o.explain {
+		format = o.output
 	}
-	return runStandalone(*cfgPath, sets, nodeFiles, fl.Args(), *quiet, format, io)
+	return runStandalone(o.config, o.sets, o.nodes, o.paths, o.quiet, format, io)
 }
 
 // pluginConfig returns the transformer config kustomize passes: the file

@@ -23,11 +23,6 @@ type keyAt struct {
 	line int
 }
 
-func (t *keyTracker) reset() { t.stack = t.stack[:0] }
-
-// depth is the number of mappings open.
-func (t *keyTracker) depth() int { return len(t.stack) }
-
 // node records a line that starts a node. It returns a *dupError when the
 // line's key is already in its mapping.
 func (t *keyTracker) node(info lineInfo, line int) *dupError {

@@ -1,10 +1,12 @@
 // Command gen writes a deterministic ResourceList of realistic items of
 // about 1 KB each (ConfigMaps, Services, Deployments, DaemonSets,
 // ServiceAccounts), with one CSI controller per 500 items, for benchmarks.
+// With -stream it writes the same items as a YAML stream, for kustomize.
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -15,11 +17,17 @@ const description = "Managed by the platform team. Changes go through the GitOps
 
 func main() {
 	n := flag.Int("n", 1000, "number of items")
+	stream := flag.Bool("stream", false, "write a YAML stream of the items, not a ResourceList")
 	flag.Parse()
-	w := bufio.NewWriter(os.Stdout)
-	defer w.Flush()
-	fmt.Fprint(w, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	if !*stream {
+		fmt.Fprint(out, "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	}
+	var item bytes.Buffer
 	for i := 0; i < *n; i++ {
+		item.Reset()
+		w := &item
 		ns := fmt.Sprintf("team-%d", i%37)
 		meta := fmt.Sprintf("  metadata:\n    name: item-%d\n    namespace: %s\n    labels:\n      app.kubernetes.io/name: app-%d\n      app.kubernetes.io/part-of: platform\n    annotations:\n      config.kubernetes.io/index: '%d'\n      internal.config.kubernetes.io/path: 'manifests/%s/item-%d.yaml'\n      owner.example.com/description: %s\n", i, ns, i%101, 0, ns, i, description)
 		switch {
@@ -36,6 +44,32 @@ func main() {
 		default:
 			fmt.Fprintf(w, "- apiVersion: v1\n  kind: ServiceAccount\n%s  automountServiceAccountToken: false\n  imagePullSecrets:\n  - name: registry-credentials\n  - name: mirror-credentials-%d\n  secrets:\n  - name: token-%d\n", meta, i%4, i)
 		}
+		if *stream {
+			out.Write(document(item.Bytes()))
+		} else {
+			out.Write(item.Bytes())
+		}
 	}
-	fmt.Fprint(w, "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: function-input\n  data:\n    replicas: \"2\"\n")
+	if *stream {
+		return
+	}
+	fmt.Fprint(out, "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: function-input\n  data:\n    replicas: \"2\"\n")
+}
+
+// document turns an item of the list into a document of a stream: "---",
+// the item's lines two columns to the left, without the annotations kpt
+// adds (kustomize keeps them, and kpt's index would be wrong).
+func document(item []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("---\n")
+	for _, l := range bytes.SplitAfter(item, []byte("\n")) {
+		switch {
+		case len(l) == 0, bytes.Contains(l, []byte("config.kubernetes.io/index:")), bytes.Contains(l, []byte("internal.config.kubernetes.io/path:")):
+		case len(l) >= 2:
+			b.Write(l[2:])
+		default:
+			b.Write(l)
+		}
+	}
+	return b.Bytes()
 }
