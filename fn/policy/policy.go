@@ -136,7 +136,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 	}
 	jobs := make([]*job, len(targets))
 	always := s.NodePlugin.TolerateControlPlane != nil && *s.NodePlugin.TolerateControlPlane
-	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
+	fixed := map[*krmio.Item]bool{} // node plugins already given tolerations
 	plugins := map[*krmio.Item]*workload.Workload{}
 	for k, w := range targets {
 		j := &job{w: w, target: w}
@@ -174,11 +174,14 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		// controller needs its socket: the controller pods the policy moves
 		// onto the control plane find no driver there otherwise.
 		tolerate := always || (s.NodePlugin.TolerateControlPlane == nil && plugin.Socket != "")
-		if tolerate && !fixed[plugin.DaemonSet] {
-			fixed[plugin.DaemonSet] = true
+		if tolerate && !fixed[plugin.DaemonSet.Item] {
+			fixed[plugin.DaemonSet.Item] = true
 			ds := plugin.DaemonSet
 			if audit {
+				// The proof places the node plugin as the policy would
+				// leave it, as it does the target.
 				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
+				plugins[ds.Item] = plugin.DaemonSet
 			}
 			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
 				why := " for " + w.String() + ", its controller"
