@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,7 +233,7 @@ func TestCluster(t *testing.T) {
 				if strings.HasPrefix(in.name, "example-") && !d.fullCases {
 					continue
 				}
-				t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, cfg, nodes, rep) })
+				t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, run{cfg: cfg}, nodes, rep) })
 			}
 			// More policies over the charts and manifests (examples carry
 			// their own): the default, without an inventory, as most users
@@ -241,22 +242,27 @@ func TestCluster(t *testing.T) {
 			// every replica Pending as the function must say; and on
 			// kubeadm one replica per node, required, where a rolling
 			// update stalls unless the function fixes its strategy.
-			var more []struct{ name, cfg string }
+			// And on kubeadm the input unplaced, as the chart renders it:
+			// the proof of Audit mode against the scheduler, and what the
+			// function changes, seen in the cluster.
+			var more []run
 			if d.fullCases || d.managed {
-				more = append(more, struct{ name, cfg string }{"default", ""})
+				more = append(more, run{name: "default"})
 			}
 			if d.name == "kubeadm" {
 				ha := filepath.Join(dir, "ha.yaml")
 				must(t, os.WriteFile(ha, []byte(policy+"  podAntiAffinity: {type: Required}\n"), 0o600))
-				more = append(more, struct{ name, cfg string }{"ha", ha})
+				null := filepath.Join(dir, "null.yaml")
+				must(t, os.WriteFile(null, []byte(nullPolicy), 0o600))
+				more = append(more, run{name: "ha", cfg: ha}, run{name: "unplaced", cfg: null, raw: true})
 			}
-			for _, p := range more {
+			for _, r := range more {
 				for _, in := range ins {
 					if strings.HasPrefix(in.name, "example-") {
 						continue
 					}
-					in.name = p.name + "/" + in.name
-					t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, p.cfg, nodes, rep) })
+					in.name = r.name + "/" + in.name
+					t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, r, nodes, rep) })
 				}
 			}
 		})
@@ -272,20 +278,45 @@ func must(t *testing.T, err error) {
 
 // place runs the function standalone on the input and explain on its
 // output; a refusal (exit 1) still has an output and claims to check.
-func place(t *testing.T, fn, cfg, nodes string, paths []string) ([]byte, claims, string) {
+// run is a policy the tier runs over its inputs.
+type run struct {
+	name string
+	cfg  string // the policy file; none: the default policy, without an inventory
+	raw  bool   // apply the input as it is, and take the claims of explain with cfg
+}
+
+// nullPolicy changes nothing, so explain proves the input as it is.
+const nullPolicy = `apiVersion: fn.csi-placement.dev/v1alpha1
+kind: PlacementPolicy
+spec:
+  nodeAffinity: {type: None}
+  podAntiAffinity: {type: None}
+  tolerations: {controlPlane: false}
+  nodePlugin: {tolerateControlPlane: false}
+  rollout: {strategy: Keep}
+  sidecars: {leaderElection: Ignore}
+`
+
+func place(t *testing.T, fn string, r run, nodes string, paths []string) ([]byte, claims, string) {
 	t.Helper()
 	args, explain := []string{"--quiet"}, []string{"explain", "--output", "json", "--nodes", nodes}
-	if cfg != "" { // else the default policy, and no inventory
-		args = append(args, "--config", cfg, "--nodes", nodes)
-		explain = append(explain, "--config", cfg)
+	if r.cfg != "" {
+		args = append(args, "--config", r.cfg, "--nodes", nodes)
+		explain = append(explain, "--config", r.cfg)
 	}
-	cmd := exec.Command(fn, append(args, paths...)...)
+	var out []byte
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
+	if r.raw {
+		out = rawInput(t, paths)
+	} else {
+		cmd := exec.Command(fn, append(args, paths...)...)
+		cmd.Stderr = &stderr
+		var err error
+		out, err = cmd.Output()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatal(err)
+		}
 	}
 	placed := filepath.Join(t.TempDir(), "placed.yaml")
 	must(t, os.WriteFile(placed, out, 0o600))
@@ -552,15 +583,15 @@ func settle(t *testing.T, cp *controlPlane, kind, namespace, name string, wantPo
 	}
 }
 
-func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn, cfg, nodes string, rep *report) {
-	out, c, stderr := place(t, fn, cfg, nodes, in.paths)
+func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn string, r run, nodes string, rep *report) {
+	out, c, stderr := place(t, fn, r, nodes, in.paths)
 	objs := objects(t, out)
-	if d.managed && cfg == "" {
+	if d.managed && r.cfg == "" {
 		managedDefault(t, cp, d, in, objs, c, rep)
 		return
 	}
-	if len(c.Controllers) == 0 {
-		rep.add("%s/%s: no controller (the function says: %s)", d.name, in.name, firstLine(stderr))
+	if len(c.Controllers) == 0 || len(objs) == 0 {
+		rep.add("%s/%s: nothing applied, %d controllers claimed (the function says: %s)", d.name, in.name, len(c.Controllers), firstLine(stderr))
 		return
 	}
 	cleanup := apply(t, cp, objs)
@@ -592,7 +623,7 @@ func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn, cfg, 
 			if !schedulable[n] {
 				t.Errorf("%s: the scheduler bound a pod to %s, which the function says is not schedulable", id, n)
 			}
-			if !d.managed && !strings.HasPrefix(n, "cp-") && ctl.Placement.Pending == 0 && claimed > 0 {
+			if !d.managed && !r.raw && !strings.HasPrefix(n, "cp-") && ctl.Placement.Pending == 0 && claimed > 0 {
 				t.Errorf("%s: a controller pod runs on worker %s", id, n)
 			}
 		}
@@ -604,7 +635,7 @@ func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn, cfg, 
 			line += fmt.Sprintf(", Pending: %s", pending[0])
 		}
 		if np := ctl.NodePlugin; np != nil && np.Needed && len(bound) > 0 {
-			line += checkNodePlugin(t, cp, id, np.DaemonSet, bound, np.Nodes)
+			line += checkNodePlugin(t, cp, id, np.DaemonSet, bound, np.Nodes, !r.raw)
 		}
 		if d.fullCases && len(pending) == 0 && claimed > 0 {
 			line += checkRollout(t, cp, id, ctl.Kind, namespace, ctl.Name, ctl.Rollout.CanFinish, ctl.Rollout.Reason)
@@ -654,13 +685,14 @@ func distinct(s []string) bool {
 	return len(s) > 0
 }
 
-// checkNodePlugin: the DaemonSet controller runs the node plugin on each
-// node that runs a controller pod (the controller reaches its driver
-// through the plugin's socket there), and the function says so.
+// checkNodePlugin: the DaemonSet controller runs the node plugin on a node
+// that runs a controller pod exactly when the function says it can, and
+// on each one when the function placed the controller (it reaches its
+// driver through the plugin's socket there).
 func checkNodePlugin(t *testing.T, cp *controlPlane, id, ds string, bound []string, claim []struct {
 	Name        string
 	Schedulable bool
-}) string {
+}, placed bool) string {
 	namespace, name, ok := strings.Cut(ds, "/")
 	if !ok {
 		namespace, name = "default", ds
@@ -678,7 +710,7 @@ func checkNodePlugin(t *testing.T, cp *controlPlane, id, ds string, bound []stri
 		if on[n] != can[n] {
 			t.Errorf("%s: node plugin %s on %s: the function says %v, the DaemonSet controller %v", id, ds, n, can[n], on[n])
 		}
-		if !on[n] {
+		if placed && !on[n] {
 			t.Errorf("%s: a controller pod runs on %s, where the DaemonSet controller runs no node plugin %s: it finds no driver socket", id, n, ds)
 		}
 	}
@@ -798,7 +830,7 @@ spec:
 	rep.add("kubeadm/negative unplaced: 3 bound on %v (workers, as the input asks)", bound)
 
 	// The policy's output, then the strategy forced back to a surge.
-	placed, c, _ := place(t, fn, cfg, nodes, []string{writeTemp(t, strings.Replace(string(raw), "affinity: {}", "", 1)+
+	placed, c, _ := place(t, fn, run{cfg: cfg}, nodes, []string{writeTemp(t, strings.Replace(string(raw), "affinity: {}", "", 1)+
 		"      affinity:\n        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n          - labelSelector: {matchLabels: {app: unplaced}}\n            topologyKey: kubernetes.io/hostname\n")})
 	objs := objects(t, placed)
 	for _, o := range objs {
@@ -899,4 +931,28 @@ func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, ob
 		}
 		rep.add("%s", line)
 	}
+}
+
+// rawInput is the input as the function reads it: files, and the .yaml and
+// .yml files under folders, in lexical order.
+func rawInput(t *testing.T, paths []string) []byte {
+	var out bytes.Buffer
+	add := func(p string) {
+		b, err := os.ReadFile(p)
+		must(t, err)
+		out.WriteString("\n---\n")
+		out.Write(b)
+	}
+	for _, p := range paths {
+		must(t, filepath.WalkDir(p, func(f string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if ext := filepath.Ext(f); f == p || ext == ".yaml" || ext == ".yml" {
+				add(f)
+			}
+			return nil
+		}))
+	}
+	return out.Bytes()
 }
