@@ -166,6 +166,12 @@ type Bounds struct {
 	Max *int `json:"max,omitempty"`
 }
 
+// MaxReplicas bounds every replica count the policy sets or assumes
+// (replicas, controlPlaneNodes, replicaBounds.max): the proof places
+// replicas one by one, and a CSI controller runs a handful. It is the
+// proof's own bound, schedule.MaxReplicas.
+const MaxReplicas = 100
+
 // Replicas is an integer, or "auto".
 type Replicas struct {
 	Auto  bool

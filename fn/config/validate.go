@@ -109,15 +109,18 @@ func (p *Policy) validate(name namer) field.ErrorList {
 	if n := s.PriorityClassName; n != "" && len(content.IsDNS1123Subdomain(n)) > 0 {
 		add(invalid(spec.Child("priorityClassName"), n, "must be a PriorityClass name such as system-cluster-critical"))
 	}
-	if n := s.ControlPlaneNodes; n != nil && *n < 0 {
-		add(invalid(spec.Child("controlPlaneNodes"), *n, "must be >= 0"))
+	if n := s.ControlPlaneNodes; n != nil && (*n < 0 || *n > MaxReplicas) {
+		add(invalid(spec.Child("controlPlaneNodes"), *n, "must be between 0 and %d", MaxReplicas))
+	}
+	if r := s.Replicas; r != nil && !r.Auto && r.Count > MaxReplicas {
+		add(invalid(spec.Child("replicas"), r.Count, "must be at most %d (or \"auto\"): the proof places each replica", MaxReplicas))
 	}
 	b, at := s.ReplicaBounds, spec.Child("replicaBounds")
 	if b.Min != nil && *b.Min < 1 {
 		add(invalid(at.Child("min"), *b.Min, "must be >= 1"))
 	}
-	if b.Max != nil && *b.Max < 1 {
-		add(invalid(at.Child("max"), *b.Max, "must be >= 1"))
+	if b.Max != nil && (*b.Max < 1 || *b.Max > MaxReplicas) {
+		add(invalid(at.Child("max"), *b.Max, "must be between 1 and %d", MaxReplicas))
 	}
 	if b.Min != nil && b.Max != nil && *b.Max < *b.Min {
 		add(invalid(at.Child("max"), *b.Max, "must be >= %s (%d)", ref(at.Child("min")), *b.Min))

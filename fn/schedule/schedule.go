@@ -192,6 +192,9 @@ func ReadTarget(w *workload.Workload) (Target, error) {
 	if err != nil {
 		return t, err
 	}
+	if n > MaxReplicas {
+		return t, fmt.Errorf("`spec.replicas` must be at most %d for the proof to place them, got %d", MaxReplicas, n)
+	}
 	t.Replicas = n
 	if w.Kind == "StatefulSet" {
 		var s appsv1.StatefulSetUpdateStrategy
@@ -258,6 +261,11 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 	}
 	return p, out
 }
+
+// MaxReplicas bounds the replicas the proof places one by one (and the
+// nodes of a control plane it stands in for), so that no input makes it
+// run for long; a CSI controller runs a handful.
+const MaxReplicas = 100
 
 // maxStatefulSetName is the longest StatefulSet name whose pods can
 // surely be created: the revision hash takes up to 10 characters of the
