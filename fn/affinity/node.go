@@ -40,8 +40,8 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 		yn.Delete(na, required)
 		cleanUp(w)
 		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + required,
-			Message:   "node affinity: dropped the required rule",
-			Violation: fmt.Sprintf("`%s.%s` must not be set (existing: Replace)", nodeAffPath, required)})
+			Text: results.Change{Done: "node affinity: dropped the required rule",
+				Required: fmt.Sprintf("`%s.%s` must not be set (existing: Replace)", nodeAffPath, required)}})
 	}
 	switch f.Type {
 	case config.Required:
@@ -58,9 +58,9 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 		req := yn.Ensure(na, required, yaml.MappingNode, yn.NodeAffinityOrder)
 		yn.Set(req, "nodeSelectorTerms", yn.Seq(terms...), nil)
 		msg := fmt.Sprintf("node affinity: required a control-plane node (%d terms, was %d)", len(terms), len(existing))
-		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: requiredPath, Message: msg,
-			Violation: fmt.Sprintf("`%s` must require a node with one of the labels %s", requiredPath, strings.Join(f.Labels, ", ")),
-			Current:   describeTerms(existing), Proposed: describeTerms(terms)})
+		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: requiredPath, Text: results.Change{Done: msg,
+			Required: fmt.Sprintf("`%s` must require a node with one of the labels %s", requiredPath, strings.Join(f.Labels, ", "))},
+			Current: describeTerms(existing), Proposed: describeTerms(terms)})
 	case config.Preferred:
 		na := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "nodeAffinity", yaml.MappingNode, yn.AffinityOrder)
 		pref := yn.Ensure(na, preferred, yaml.SequenceNode, yn.NodeAffinityOrder)
@@ -80,17 +80,17 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 		}
 		if len(added) > 0 {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
-				Message:   "node affinity: preferred " + strings.Join(added, ", "),
-				Violation: fmt.Sprintf("`%s.%s` must prefer nodes with the labels %s", nodeAffPath, preferred, strings.Join(added, ", "))})
+				Text: results.Change{Done: "node affinity: preferred " + strings.Join(added, ", "),
+					Required: fmt.Sprintf("`%s.%s` must prefer nodes with the labels %s", nodeAffPath, preferred, strings.Join(added, ", "))}})
 		}
 		if len(reweighted) > 0 {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
-				Message:   "node affinity: " + strings.Join(reweighted, ", "),
-				Violation: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))})
+				Text: results.Change{Done: "node affinity: " + strings.Join(reweighted, ", "),
+					Required: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))}})
 		}
 		if f.Existing == config.Merge && mentionsAny(existing, f.Labels) {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Warning, Field: requiredPath,
-				Message: "node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it"})
+				Text: results.Text("node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it")})
 		}
 	}
 	return out

@@ -63,9 +63,9 @@ func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
 				old := yn.String(wt)
 				yn.SetScalar(prefMatch, "weight", yn.Int(f.Weight), []string{"weight", "podAffinityTerm"})
 				out = append(out, results.Finding{Rule: podRule, Severity: results.Info, Field: antiAffPath + "." + preferred,
-					Message:   fmt.Sprintf("pod anti-affinity: weight %s -> %d", old, f.Weight),
-					Violation: fmt.Sprintf("the preferred anti-affinity on %s must have weight %d", f.TopologyKey, f.Weight),
-					Current:   old, Proposed: f.Weight})
+					Text: results.Change{Done: fmt.Sprintf("pod anti-affinity: weight %s -> %d", old, f.Weight),
+						Required: fmt.Sprintf("the preferred anti-affinity on %s must have weight %d", f.TopologyKey, f.Weight)},
+					Current: old, Proposed: f.Weight})
 			}
 		}
 		return out
@@ -74,7 +74,7 @@ func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
 	sel := w.OwnSelector()
 	if sel == nil {
 		return append(out, results.Finding{Rule: podRule, Severity: results.Error, Field: "spec.selector",
-			Message: "pod anti-affinity: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"})
+			Text: results.Text("pod anti-affinity: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods")})
 	}
 	term := yn.Map("labelSelector", sel, "topologyKey", yn.Str(f.TopologyKey))
 	podAnti := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "podAntiAffinity", yaml.MappingNode, yn.AffinityOrder)
@@ -90,11 +90,11 @@ func (f PodAnti) Apply(w *workload.Workload) []results.Finding {
 	}
 	kind := map[string]string{config.Required: "required", config.Preferred: "preferred"}[f.Type]
 	return append(out, results.Finding{Rule: podRule, Severity: results.Info, Field: field,
-		Message:   fmt.Sprintf("pod anti-affinity: added a %s term on %s selecting the workload's own pods", kind, f.TopologyKey),
-		Violation: fmt.Sprintf("`%s` must have a %s term on %s that selects the workload's own pods", antiAffPath, kind, f.TopologyKey)})
+		Text: results.Change{Done: fmt.Sprintf("pod anti-affinity: added a %s term on %s selecting the workload's own pods", kind, f.TopologyKey),
+			Required: fmt.Sprintf("`%s` must have a %s term on %s that selects the workload's own pods", antiAffPath, kind, f.TopologyKey)}})
 }
 
 func strayTerm(field string) results.Finding {
 	return results.Finding{Rule: podRule, Severity: results.Warning, Field: field,
-		Message: fmt.Sprintf("pod anti-affinity: the term at `%s` selects none of the workload's own pods, so it does not spread them (a hard-coded selector after a rename, or no labelSelector)", field)}
+		Text: results.Text(fmt.Sprintf("pod anti-affinity: the term at `%s` selects none of the workload's own pods, so it does not spread them (a hard-coded selector after a rename, or no labelSelector)", field))}
 }

@@ -27,9 +27,9 @@ func (f Priority) Apply(w *workload.Workload) []results.Finding {
 	case "":
 		yn.SetScalar(w.PodSpec(), "priorityClassName", yn.Str(f.Name), yn.PodSpecOrder)
 		return []results.Finding{{Rule: "priority", Severity: results.Info, Field: priorityPath,
-			Message:   "priorityClassName: set " + f.Name,
-			Violation: fmt.Sprintf("`%s` must be set to %s", priorityPath, f.Name), Proposed: f.Name}}
+			Text: results.Change{Done: "priorityClassName: set " + f.Name,
+				Required: fmt.Sprintf("`%s` must be set to %s", priorityPath, f.Name)}, Proposed: f.Name}}
 	}
 	return []results.Finding{{Rule: "priority", Severity: results.Warning, Field: priorityPath,
-		Message: fmt.Sprintf("priorityClassName: the workload asks for %q, not %q; left as it is", cur, f.Name)}}
+		Text: results.Text(fmt.Sprintf("priorityClassName: the workload asks for %q, not %q; left as it is", cur, f.Name))}}
 }

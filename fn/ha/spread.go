@@ -32,7 +32,7 @@ func (f Spread) Apply(w *workload.Workload) []results.Finding {
 	sel := w.OwnSelector()
 	if sel == nil {
 		return []results.Finding{{Rule: "topology spread", Severity: results.Error, Field: "spec.selector",
-			Message: "topology spread: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"}}
+			Text: results.Text("topology spread: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods")}}
 	}
 	var keys *yaml.Node
 	if w.Kind == "Deployment" {
@@ -48,6 +48,6 @@ func (f Spread) Apply(w *workload.Workload) []results.Finding {
 		"labelSelector", sel,
 		"matchLabelKeys", keys))
 	return []results.Finding{{Rule: "topology spread", Severity: results.Info, Field: spreadPath,
-		Message:   fmt.Sprintf("topology spread: added maxSkew %d on %s (%s)", f.MaxSkew, f.TopologyKey, f.WhenUnsatisfiable),
-		Violation: fmt.Sprintf("`%s` must spread the workload's own pods over %s", spreadPath, f.TopologyKey)}}
+		Text: results.Change{Done: fmt.Sprintf("topology spread: added maxSkew %d on %s (%s)", f.MaxSkew, f.TopologyKey, f.WhenUnsatisfiable),
+			Required: fmt.Sprintf("`%s` must spread the workload's own pods over %s", spreadPath, f.TopologyKey)}}}
 }

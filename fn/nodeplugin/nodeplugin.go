@@ -293,7 +293,7 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 	} else {
 		spec, err := podSpec(m)
 		if err != nil {
-			return []results.Finding{{Rule: rule, Severity: results.Error, Message: err.Error()}}
+			return []results.Finding{{Rule: rule, Severity: results.Error, Text: results.Text(err.Error())}}
 		}
 		for _, t := range ControlPlaneTaints {
 			if !corev1helpers.TolerationsTolerateTaint(klog.Background(), spec.Tolerations, &t, false) {
@@ -309,8 +309,8 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 		where = "on control-plane nodes tainted " + strings.Join(problems, ", ")
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.template.spec.volumes",
-		Message: fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
-			m.Socket, m.DaemonSet, where)}}
+		Text: results.Text(fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
+			m.Socket, m.DaemonSet, where))}}
 }
 
 func boolRank(b bool) int {

@@ -39,7 +39,7 @@ func (f Budget) Apply(w *workload.Workload) []results.Finding {
 	}
 	if allowed := disruptionsAllowed(f.Spec, replicas); replicas > 0 && allowed < 1 {
 		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.podDisruptionBudget",
-			Message: fmt.Sprintf("pod disruption budget: %s with %d replicas allows no pod to be evicted, so it would block every node drain; use maxUnavailable: 1", describe(f.Spec), replicas)}}
+			Text: results.Text(fmt.Sprintf("pod disruption budget: %s with %d replicas allows no pod to be evicted, so it would block every node drain; use maxUnavailable: 1", describe(f.Spec), replicas))}}
 	}
 	labels := w.TemplateLabels()
 	for _, p := range f.Existing {
@@ -53,17 +53,17 @@ func (f Budget) Apply(w *workload.Workload) []results.Finding {
 	sel := w.OwnSelector()
 	if sel == nil {
 		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.selector",
-			Message: "pod disruption budget: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"}}
+			Text: results.Text("pod disruption budget: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods")}}
 	}
 	name := w.Name
 	if f.Add != nil {
 		if err := f.Add(w, f.object(w, sel)); err != nil {
-			return []results.Finding{{Rule: rule, Severity: results.Error, Message: "pod disruption budget: " + err.Error()}}
+			return []results.Finding{{Rule: rule, Severity: results.Error, Text: results.Text("pod disruption budget: " + err.Error())}}
 		}
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info,
-		Message:   fmt.Sprintf("pod disruption budget: added PodDisruptionBudget %s (%s)", name, describe(f.Spec)),
-		Violation: fmt.Sprintf("a PodDisruptionBudget must select the workload's pods (%s)", describe(f.Spec))}}
+		Text: results.Change{Done: fmt.Sprintf("pod disruption budget: added PodDisruptionBudget %s (%s)", name, describe(f.Spec)),
+			Required: fmt.Sprintf("a PodDisruptionBudget must select the workload's pods (%s)", describe(f.Spec))}}}
 }
 
 // object is the new PodDisruptionBudget, named after the workload, in its

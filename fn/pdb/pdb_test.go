@@ -37,7 +37,7 @@ func TestBudget(t *testing.T) {
 	}
 	w := testutil.Workload(t, controller)
 	fs := Budget{Spec: config.PodDisruptionBudget{MaxUnavailable: n(1)}, Add: add}.Apply(w)
-	if len(fs) != 1 || fs[0].Message != "pod disruption budget: added PodDisruptionBudget ctrl (maxUnavailable 1)" {
+	if len(fs) != 1 || fs[0].Message(false) != "pod disruption budget: added PodDisruptionBudget ctrl (maxUnavailable 1)" {
 		t.Errorf("got %+v", fs)
 	}
 	want := `apiVersion: policy/v1
@@ -80,7 +80,7 @@ func TestBudgetBlockingDrains(t *testing.T) {
 		{config.PodDisruptionBudget{MaxUnavailable: pct(0)}, true},
 	} {
 		fs := Budget{Spec: tc.spec}.Apply(w)
-		blocked := len(fs) == 1 && fs[0].Severity == "error" && strings.Contains(fs[0].Message, "would block every node drain")
+		blocked := len(fs) == 1 && fs[0].Severity == "error" && strings.Contains(fs[0].Message(false), "would block every node drain")
 		if blocked != tc.block {
 			t.Errorf("%s: blocks drains = %v, want %v (%+v)", describe(tc.spec), blocked, tc.block, fs)
 		}

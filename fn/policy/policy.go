@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
 
@@ -36,7 +37,7 @@ type rule interface {
 
 // Report is what a run found.
 type Report struct {
-	Results []results.Result
+	Results fn.Results
 	// Proofs are the placements proved on the Node inventory, one per
 	// target, when the input (or --nodes) has Node objects.
 	Proofs []Proof
@@ -64,14 +65,14 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		return rep, err
 	}
 	for _, u := range unmarked {
-		rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: fmt.Sprintf(
+		rep.Results = append(rep.Results, &fn.Result{Severity: results.Warning, Message: fmt.Sprintf(
 			"%s is not annotated %s: \"true\", so kustomize and kpt will output it as a resource to apply; annotate each Node (`kubectl annotate --local -f nodes.yaml %s=true -o yaml`), as kustomize drops the annotations of a List it expands",
 			u, detect.LocalConfig, detect.LocalConfig)})
 	}
 	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
 	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, nodes); len(master) > 0 {
 		s.NodeAffinity.ControlPlaneLabels = append(slices.Clone(s.NodeAffinity.ControlPlaneLabels), config.MasterLabel)
-		rep.Results = append(rep.Results, results.Result{Severity: results.Info, Message: fmt.Sprintf(
+		rep.Results = append(rep.Results, &fn.Result{Severity: results.Info, Message: fmt.Sprintf(
 			"the inventory's control-plane nodes %s carry only the old %s label, so the policy selects it too (the API server will warn that it is deprecated)",
 			strings.Join(master, ", "), config.MasterLabel)})
 	}
@@ -80,14 +81,14 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		return rep, err
 	}
 	for _, f := range replicas.Check(s, inv) {
-		rep.Results = append(rep.Results, result(f, nil))
+		rep.Results = append(rep.Results, result(f, nil, false))
 	}
-	if results.HasErrors(rep.Results) {
+	if rep.Results.ExitCode() != 0 {
 		return rep, nil
 	}
 	want, setReplicas, err := replicas.Desired(s, inv)
 	if err != nil {
-		rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: err.Error(), Field: &results.Field{Path: "spec.replicas"}})
+		rep.Results = append(rep.Results, &fn.Result{Severity: results.Error, Message: err.Error(), Field: &fn.Field{Path: "spec.replicas"}})
 		return rep, nil
 	}
 
@@ -102,9 +103,9 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		}
 		switch s.OnNoMatch {
 		case config.Error:
-			rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
+			rep.Results = append(rep.Results, &fn.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
 		case config.Warning:
-			rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: msg})
+			rep.Results = append(rep.Results, &fn.Result{Severity: results.Warning, Message: msg})
 		}
 		return rep, nil
 	}
@@ -132,7 +133,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		w, target *workload.Workload
 		fs        []results.Finding
 		plugin    *nodeplugin.Match
-		pre       []results.Result // about the node plugin, reported first
+		pre       fn.Results // about the node plugin, reported first
 	}
 	jobs := make([]*job, len(targets))
 	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
@@ -222,7 +223,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			}
 			t, err := schedule.ReadTarget(j.target)
 			if err != nil {
-				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Message: "rollout: " + err.Error()})
+				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + err.Error())})
 				rep.Results = append(rep.Results, j.pre...)
 				rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
 				continue
@@ -276,9 +277,9 @@ func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl s
 	}
 	if !replicas.Stalls(w, ro, pl) {
 		if t.Strategy.Type == "OnDelete" {
-			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Message: "rollout: " + ro.Reason}}
+			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Text: results.Text("rollout: " + ro.Reason)}}
 		}
-		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Message: "rollout: " + ro.Reason}}
+		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Text: results.Text("rollout: " + ro.Reason)}}
 	}
 	if s.Rollout.Strategy == config.Keep {
 		return []results.Finding{replicas.KeptRollout(t.Strategy, t.Replicas, ro.Reason)}
@@ -289,7 +290,7 @@ func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl s
 		setRollout(after)
 		if !after.CanFinish {
 			fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
-				Message: "rollout: even one pod at a time the rollout " + after.Reason})
+				Text: results.Text("rollout: even one pod at a time the rollout " + after.Reason)})
 		}
 	}
 	return fs
@@ -509,53 +510,54 @@ func read(items []*krmio.Item) (others, error) {
 
 // report turns one workload's findings into results: in Enforce mode one
 // info result saying what changed, in Audit mode one error per rule.
-func report(w *workload.Workload, fs []results.Finding, mode string) []results.Result {
-	var out []results.Result
+func report(w *workload.Workload, fs []results.Finding, mode string) fn.Results {
+	var out fn.Results
 	var changes []string
-	byRule := map[string]int{} // rule -> index in out
+	audit := mode == config.Audit
+	byRule := map[string]*fn.Result{}
 	for _, f := range fs {
 		if f.Severity != results.Info || f.Note {
-			out = append(out, result(f, w))
+			out = append(out, result(f, w, audit))
 			continue
 		}
-		if mode == config.Enforce {
-			changes = append(changes, f.Message)
+		if !audit {
+			changes = append(changes, f.Message(false))
 			continue
 		}
-		if i, ok := byRule[f.Rule]; ok {
-			r := &out[i]
-			r.Message += "; " + f.Violation
+		if r, ok := byRule[f.Rule]; ok {
+			r.Message += "; " + f.Message(true)
 			r.Field.CurrentValue, r.Field.ProposedValue = nil, nil
 			continue
 		}
-		f.Severity, f.Message = results.Error, f.Violation
+		f.Severity = results.Error
 		if f.Field == "" {
 			f.Field = "spec"
 		}
-		out = append(out, result(f, w))
-		byRule[f.Rule] = len(out) - 1
+		r := result(f, w, audit)
+		out = append(out, r)
+		byRule[f.Rule] = r
 	}
 	switch {
 	case len(changes) > 0:
 		w.Item.MarkChanged()
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: strings.Join(changes, "; ")}, w)}, out...)
-	case mode == config.Enforce && !results.HasErrors(out):
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "already follows the policy; nothing changed"}, w)}, out...)
-	case mode == config.Audit && len(byRule) == 0 && !results.HasErrors(out):
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "follows the policy"}, w)}, out...)
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text(strings.Join(changes, "; "))}, w, audit)}, out...)
+	case !audit && out.ExitCode() == 0:
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text("already follows the policy; nothing changed")}, w, audit)}, out...)
+	case audit && len(byRule) == 0 && out.ExitCode() == 0:
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text("follows the policy")}, w, audit)}, out...)
 	}
 	return out
 }
 
-func result(f results.Finding, w *workload.Workload) results.Result {
-	r := results.Result{Message: f.Message, Severity: f.Severity}
+func result(f results.Finding, w *workload.Workload, audit bool) *fn.Result {
+	r := &fn.Result{Message: f.Message(audit), Severity: f.Severity}
 	if f.Field != "" {
-		r.Field = &results.Field{Path: f.Field, CurrentValue: f.Current, ProposedValue: f.Proposed}
+		r.Field = &fn.Field{Path: f.Field, CurrentValue: f.Current, ProposedValue: f.Proposed}
 	}
 	if w != nil {
-		r.ResourceRef = &results.ResourceRef{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: w.Namespace}
+		r.ResourceRef = &fn.ResourceRef{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: w.Namespace}
 		if path, index, ok := w.File(); ok {
-			r.File = &results.File{Path: path, Index: index}
+			r.File = &fn.File{Path: path, Index: index}
 		}
 	}
 	return r

@@ -57,12 +57,12 @@ func FixRollout(w *workload.Workload, st schedule.Strategy, replicas int, why st
 		return nil
 	}
 	return []results.Finding{{Rule: rolloutRule, Severity: results.Info, Field: rollingPath,
-		Message:   fmt.Sprintf("rollout: %s, as with %s the rollout %s", strings.Join(was, ", "), st.Describe(replicas), why),
-		Violation: fmt.Sprintf("`%s` must set %s: with %s the rollout %s", rollingPath, strings.Join(set, ", "), st.Describe(replicas), why)}}
+		Text: results.Change{Done: fmt.Sprintf("rollout: %s, as with %s the rollout %s", strings.Join(was, ", "), st.Describe(replicas), why),
+			Required: fmt.Sprintf("`%s` must set %s: with %s the rollout %s", rollingPath, strings.Join(set, ", "), st.Describe(replicas), why)}}}
 }
 
 // KeptRollout is the finding when the policy keeps a strategy that stalls.
 func KeptRollout(st schedule.Strategy, replicas int, why string) results.Finding {
 	return results.Finding{Rule: rolloutRule, Severity: results.Error, Field: rollingPath,
-		Message: fmt.Sprintf("rollout: with %s the rollout %s; set maxSurge 0 and maxUnavailable 1, or `spec.rollout.strategy: Fix` (ConfigMap: rollout-strategy=fix)", st.Describe(replicas), why)}
+		Text: results.Text(fmt.Sprintf("rollout: with %s the rollout %s; set maxSurge 0 and maxUnavailable 1, or `spec.rollout.strategy: Fix` (ConfigMap: rollout-strategy=fix)", st.Describe(replicas), why))}
 }

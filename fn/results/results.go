@@ -1,5 +1,6 @@
-// Package results holds what the rules find and turns it into KRM function
-// results and readable lines for stderr.
+// Package results holds what the rules find and turns it into the KRM
+// functions SDK's results (the same types kpt's functions report) and
+// readable lines for stderr.
 package results
 
 import (
@@ -7,66 +8,73 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"go.yaml.in/yaml/v3"
 )
 
-// Severity of a result, as the KRM Functions Specification spells it.
-type Severity string
+// Severity is the SDK's; it and the severities are named here so that a
+// rule needs one import for what it reports.
+type Severity = fn.Severity
 
+// The severities of the KRM Functions Specification.
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-	Info    Severity = "info"
+	Error   = fn.Error
+	Warning = fn.Warning
+	Info    = fn.Info
 )
 
 // Finding is what a rule reports about one workload: a change it made (or,
-// in Audit mode, would make), or a warning.
+// in Audit mode, would make), a problem, or a fact.
 type Finding struct {
 	Rule     string
 	Severity Severity // Info for a change
 	// Field is the path in the workload, such as spec.replicas.
 	Field string
-	// Message says what changed, or what is wrong.
-	Message string
-	// Violation words a change as the rule it enforces, for Audit mode.
-	Violation         string
+	// Text describes the finding once, for both modes: Text(false) is what
+	// Enforce mode reports, Text(true) what Audit mode does.
+	Text              Description
 	Current, Proposed any
 	// Note marks an info finding that reports a fact rather than a change.
 	Note bool
 }
 
-// Result is a KRM function result.
-type Result struct {
-	Message     string       `yaml:"message"`
-	Severity    Severity     `yaml:"severity"`
-	ResourceRef *ResourceRef `yaml:"resourceRef,omitempty"`
-	Field       *Field       `yaml:"field,omitempty"`
-	File        *File        `yaml:"file,omitempty"`
+// Message is the finding worded for Enforce mode, or with audit for Audit
+// mode.
+func (f Finding) Message(audit bool) string {
+	if f.Text == nil {
+		return ""
+	}
+	return f.Text.Describe(audit)
 }
 
-// ResourceRef names the resource a result is about.
-type ResourceRef struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Name       string `yaml:"name"`
-	Namespace  string `yaml:"namespace,omitempty"`
+// Description words a finding for the mode it is reported in.
+type Description interface {
+	Describe(audit bool) string
 }
 
-// Field is the field a result is about.
-type Field struct {
-	Path          string `yaml:"path"`
-	CurrentValue  any    `yaml:"currentValue,omitempty"`
-	ProposedValue any    `yaml:"proposedValue,omitempty"`
+// Text is a problem or a fact: it reads the same in both modes.
+type Text string
+
+// Describe returns the text.
+func (t Text) Describe(bool) string { return string(t) }
+
+// Change is an edit: Enforce mode reports what was done, Audit mode the
+// requirement the input breaks, which the edit would meet.
+type Change struct {
+	Done     string // "replicas 3 -> 1"
+	Required string // "`spec.replicas` must be 1, got 3"
 }
 
-// File is the file a resource came from.
-type File struct {
-	Path  string `yaml:"path"`
-	Index int    `yaml:"index,omitempty"`
+// Describe says what was done, or with audit what is required.
+func (c Change) Describe(audit bool) string {
+	if audit {
+		return c.Required
+	}
+	return c.Done
 }
 
 // Encode writes results as the "results:" section of a ResourceList.
-func Encode(rs []Result) ([]byte, error) {
+func Encode(rs fn.Results) ([]byte, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -74,14 +82,16 @@ func Encode(rs []Result) ([]byte, error) {
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	enc.CompactSeqIndent()
-	if err := enc.Encode(map[string][]Result{"results": rs}); err != nil {
+	if err := enc.Encode(map[string]fn.Results{"results": rs}); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), enc.Close()
 }
 
-// String is the result as one readable line, for stderr.
-func (r Result) String() string {
+// Line is a result as one readable line, for stderr: "warning: Deployment
+// ns/name (file): message". (The SDK's String puts the apiVersion and the
+// field path in brackets, which reads worse on a terminal.)
+func Line(r *fn.Result) string {
 	var b strings.Builder
 	b.WriteString(string(r.Severity))
 	b.WriteString(": ")
@@ -99,16 +109,6 @@ func (r Result) String() string {
 	}
 	b.WriteString(r.Message)
 	return b.String()
-}
-
-// HasErrors reports whether any result is an error.
-func HasErrors(rs []Result) bool {
-	for _, r := range rs {
-		if r.Severity == Error {
-			return true
-		}
-	}
-	return false
 }
 
 // Count writes a number with its noun: "1 pod", "2 pods".

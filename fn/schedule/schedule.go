@@ -227,7 +227,7 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 	p := Proof{Workload: w.String(), Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
 	t, err := ReadTarget(w)
 	if err != nil {
-		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: " + err.Error()}}
+		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Text: results.Text("placement: " + err.Error())}}
 	}
 	p.Replicas = t.Replicas
 	if w.Kind == "StatefulSet" && len(w.Name) > maxStatefulSetName {
@@ -236,7 +236,7 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 		why := fmt.Sprintf("placement: the StatefulSet's name has %d characters, so the label controller-revision-hash=%s-<hash> its pods get is longer than 63 and the API server rejects every pod; shorten the name to at most 52 characters", len(w.Name), w.Name)
 		first := Place(c.Clone(), t.Replica(), 1, "old").First
 		p.Verdicts, p.Placement, p.Rollout = first, Placement{First: first, Why: why}, Rollout{Strategy: t.Strategy.Type, Reason: why}
-		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Message: why}}
+		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Text: results.Text(why)}}
 	}
 	p.Placement, p.Rollout = Simulate(c, t)
 	p.Verdicts = p.Placement.First
@@ -247,14 +247,14 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 			why = append(why, v.Node+" ("+v.Reason+")")
 		}
 		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template.spec",
-			Message: "placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; ")}}
+			Text: results.Text("placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; "))}}
 	}
 	out := []results.Finding{{Rule: rule, Severity: results.Info, Note: true,
-		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(c.Nodes), strings.Join(eligible, ", "))}}
+		Text: results.Text(fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(c.Nodes), strings.Join(eligible, ", ")))}}
 	if pl := p.Placement; pl.Pending > 0 {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-			Message: fmt.Sprintf("placement: %d of %d replicas can be placed, %s would stay Pending: %s",
-				len(pl.Nodes), p.Replicas, results.Count(pl.Pending, "pod"), pl.Why)})
+			Text: results.Text(fmt.Sprintf("placement: %d of %d replicas can be placed, %s would stay Pending: %s",
+				len(pl.Nodes), p.Replicas, results.Count(pl.Pending, "pod"), pl.Why))})
 	}
 	return p, out
 }

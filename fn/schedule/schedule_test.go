@@ -110,7 +110,7 @@ func TestProve(t *testing.T) {
 	}
 	var msgs []string
 	for _, f := range fs {
-		msgs = append(msgs, string(f.Severity)+": "+f.Message)
+		msgs = append(msgs, string(f.Severity)+": "+f.Message(false))
 	}
 	if got := strings.Join(msgs, "\n"); got != "info: placement: schedulable on 1 of 4 nodes: cp-0\n"+
 		"warning: placement: 1 of 3 replicas can be placed, 2 pods would stay Pending: 0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had untolerated taint {node-role.kubernetes.io/controlplane=true:NoSchedule}" {
@@ -119,7 +119,7 @@ func TestProve(t *testing.T) {
 
 	// Nowhere to go: an error naming each node's reason.
 	_, fs = Prove(testutil.Workload(t, strings.Replace(controller, "{kubernetes.io/os: linux}", "{kubernetes.io/os: plan9}", 1)), NewCluster(inv))
-	if len(fs) != 1 || fs[0].Severity != "error" || !strings.HasPrefix(fs[0].Message, "placement: no node of the inventory can run its pods, so they would stay Pending: cp-0 (nodeSelector kubernetes.io/os=plan9, node has \"linux\"); ") {
+	if len(fs) != 1 || fs[0].Severity != "error" || !strings.HasPrefix(fs[0].Message(false), "placement: no node of the inventory can run its pods, so they would stay Pending: cp-0 (nodeSelector kubernetes.io/os=plan9, node has \"linux\"); ") {
 		t.Errorf("got %+v", fs)
 	}
 }

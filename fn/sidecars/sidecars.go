@@ -92,7 +92,7 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 			sev, why = results.Error, fmt.Sprintf("once the policy raises replicas %d -> %d", before, n)
 		}
 		findings = append(findings, results.Finding{Rule: rule, Severity: sev, Field: field,
-			Message: fmt.Sprintf("leader election: container %q runs without leader election %s, so the replicas act at once and race; enable it (spec.sidecars.leaderElection: Add)", name, why)})
+			Text: results.Text(fmt.Sprintf("leader election: container %q runs without leader election %s, so the replicas act at once and race; enable it (spec.sidecars.leaderElection: Add)", name, why))})
 	}
 	if len(edits) == 0 {
 		return findings
@@ -108,8 +108,8 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 			names = append(names, strconv.Quote(e.name))
 		}
 		return append(findings, results.Finding{Rule: rule, Severity: results.Error, Field: "spec.template.spec.serviceAccountName",
-			Message: fmt.Sprintf("leader election: %s must elect a leader with %d replicas, but the input's RBAC gives ServiceAccount %s no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1",
-				strings.Join(names, ", "), n, account(ns, sa))})
+			Text: results.Text(fmt.Sprintf("leader election: %s must elect a leader with %d replicas, but the input's RBAC gives ServiceAccount %s no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1",
+				strings.Join(names, ", "), n, account(ns, sa)))})
 	}
 	for _, e := range edits {
 		added := "--leader-election"
@@ -137,8 +137,8 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 		msg += fmt.Sprintf(" (ServiceAccount %s needs get, create and update on leases, coordination.k8s.io)", account(ns, sa))
 	}
 	return append(findings, results.Finding{Rule: rule, Severity: results.Info, Field: "spec.template.spec.containers",
-		Message:   msg,
-		Violation: fmt.Sprintf("containers %s must run with leader election beside other replicas", strings.Join(out, ", "))})
+		Text: results.Change{Done: msg,
+			Required: fmt.Sprintf("containers %s must run with leader election beside other replicas", strings.Join(out, ", "))}})
 }
 
 func isLeaderElected(name, image string) bool {

@@ -61,9 +61,9 @@ func (f Add) Apply(w *workload.Workload) []results.Finding {
 		names[i] = String(t)
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info, Field: path,
-		Message:   "tolerations: added " + strings.Join(names, ", "),
-		Violation: fmt.Sprintf("`%s` must tolerate %s", path, strings.Join(names, ", ")),
-		Proposed:  strings.Join(names, ", ")}}
+		Text: results.Change{Done: "tolerations: added " + strings.Join(names, ", "),
+			Required: fmt.Sprintf("`%s` must tolerate %s", path, strings.Join(names, ", "))},
+		Proposed: strings.Join(names, ", ")}}
 }
 
 // covered reports whether the tolerations in have tolerate every taint

@@ -35,7 +35,7 @@ func Run(t *testing.T, apply func(*workload.Workload) []results.Finding, in, wan
 	fs := apply(w)
 	var got []string
 	for _, f := range fs {
-		got = append(got, string(f.Severity)+": "+f.Message)
+		got = append(got, string(f.Severity)+": "+f.Message(false))
 	}
 	if strings.Join(got, "\n") != strings.Join(messages, "\n") {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(messages, "\n"))
@@ -47,7 +47,7 @@ func Run(t *testing.T, apply func(*workload.Workload) []results.Finding, in, wan
 	again := Workload(t, out)
 	for _, f := range apply(again) {
 		if f.Severity == results.Info {
-			t.Errorf("a second run must change nothing, got: %s", f.Message)
+			t.Errorf("a second run must change nothing, got: %s", f.Message(false))
 		}
 	}
 	if out2 := Encode(t, again); out2 != out {
