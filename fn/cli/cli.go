@@ -25,7 +25,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/schedule"
 	"sigs.k8s.io/yaml"
 
-	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Version is stamped by the build.
@@ -403,5 +403,5 @@ func isLocalConfig(it *krmio.Item) bool {
 		return false
 	}
 	obj, err := it.Node()
-	return err == nil && yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] == "true"
+	return err == nil && kyaml.NewRNode(obj).GetAnnotations()[detect.LocalConfig] == "true"
 }

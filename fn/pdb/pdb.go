@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"math"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
@@ -25,10 +25,10 @@ var pathAnnotations = []string{"internal.config.kubernetes.io/path", "config.kub
 type Budget struct {
 	Spec config.PodDisruptionBudget
 	// Existing are the PodDisruptionBudgets of the input.
-	Existing []*yaml.Node
+	Existing []*yaml.RNode
 	// Add puts the new PodDisruptionBudget into the output after the
 	// workload; nil in Audit mode.
-	Add func(w *workload.Workload, obj *yaml.Node) error
+	Add func(w *workload.Workload, obj *yaml.RNode) error
 }
 
 // Apply checks that the budget can let a drain through, and adds it.
@@ -43,10 +43,10 @@ func (f Budget) Apply(w *workload.Workload) []results.Finding {
 	}
 	labels := w.TemplateLabels()
 	for _, p := range f.Existing {
-		if yn.String(yn.Lookup(p, "metadata", "namespace")) != w.Namespace {
+		if p.GetNamespace() != w.Namespace {
 			continue
 		}
-		if sel := yn.Lookup(p, "spec", "selector"); !yn.IsNull(sel) && affinity.Matches(sel, labels) {
+		if api.Selects(yn.Get(p, "spec", "selector"), labels) {
 			return nil
 		}
 	}
@@ -68,35 +68,37 @@ func (f Budget) Apply(w *workload.Workload) []results.Finding {
 
 // object is the new PodDisruptionBudget, named after the workload, in its
 // namespace and file.
-func (f Budget) object(w *workload.Workload, sel *yaml.Node) *yaml.Node {
-	meta := yn.Map("name", yn.Str(w.Name))
+func (f Budget) object(w *workload.Workload, sel *yaml.RNode) *yaml.RNode {
+	var ns *yaml.RNode
 	if w.Namespace != "" {
-		meta.Content = append(meta.Content, yn.Str("namespace"), yn.Str(w.Namespace))
+		ns = yaml.NewStringRNode(w.Namespace)
 	}
-	ann := w.Annotations()
+	ann := w.GetAnnotations()
 	var annotations []any
 	for _, k := range pathAnnotations {
 		if v, ok := ann[k]; ok {
-			annotations = append(annotations, k, yn.Str(v))
+			annotations = append(annotations, k, yaml.NewStringRNode(v))
 		}
 	}
+	var anns *yaml.RNode
 	if len(annotations) > 0 {
-		meta.Content = append(meta.Content, yn.Str("annotations"), yn.Map(annotations...))
+		anns = yn.Map(annotations...)
 	}
-	spec := yn.Map()
+	meta := yn.Map("name", yaml.NewStringRNode(w.Name), "namespace", ns, "annotations", anns)
+	var minAvailable, maxUnavailable *yaml.RNode
 	if v := f.Spec.MinAvailable; v != nil {
-		spec.Content = append(spec.Content, yn.Str("minAvailable"), value(*v))
+		minAvailable = value(*v)
 	}
-	spec.Content = append(spec.Content, yn.Str("selector"), sel)
 	if v := f.Spec.MaxUnavailable; v != nil {
-		spec.Content = append(spec.Content, yn.Str("maxUnavailable"), value(*v))
+		maxUnavailable = value(*v)
 	}
-	return yn.Map("apiVersion", yn.Str("policy/v1"), "kind", yn.Str("PodDisruptionBudget"), "metadata", meta, "spec", spec)
+	spec := yn.Map("minAvailable", minAvailable, "selector", sel, "maxUnavailable", maxUnavailable)
+	return yn.Map("apiVersion", yaml.NewStringRNode("policy/v1"), "kind", yaml.NewStringRNode("PodDisruptionBudget"), "metadata", meta, "spec", spec)
 }
 
-func value(v config.IntOrPercent) *yaml.Node {
+func value(v config.IntOrPercent) *yaml.RNode {
 	if v.Percent {
-		return yn.Str(v.String())
+		return yaml.NewStringRNode(v.String())
 	}
 	return yn.Int(v.Value)
 }

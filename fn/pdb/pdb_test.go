@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
@@ -30,8 +31,8 @@ func n(v int) *config.IntOrPercent   { return &config.IntOrPercent{Value: v} }
 
 func TestBudget(t *testing.T) {
 	var added []string
-	add := func(w *workload.Workload, obj *yaml.Node) error {
-		b, err := yaml.Marshal(obj)
+	add := func(w *workload.Workload, obj *kyaml.RNode) error {
+		b, err := yaml.Marshal(obj.YNode())
 		added = append(added, string(b))
 		return err
 	}
@@ -57,10 +58,10 @@ spec:
 	}
 
 	// One in the namespace that selects the pods already does the job.
-	existing := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: kube-system}\nspec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [ctrl]}]}\n").Obj
-	elsewhere := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: default}\nspec:\n  selector: {matchLabels: {app: ctrl}}\n").Obj
+	existing := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: kube-system}\nspec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [ctrl]}]}\n").RNode
+	elsewhere := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: default}\nspec:\n  selector: {matchLabels: {app: ctrl}}\n").RNode
 	added = nil
-	if fs := (Budget{Spec: config.PodDisruptionBudget{MinAvailable: n(2)}, Existing: []*yaml.Node{elsewhere, existing}, Add: add}).Apply(w); len(fs) != 0 || len(added) != 0 {
+	if fs := (Budget{Spec: config.PodDisruptionBudget{MinAvailable: n(2)}, Existing: []*kyaml.RNode{elsewhere, existing}, Add: add}).Apply(w); len(fs) != 0 || len(added) != 0 {
 		t.Errorf("an existing budget must be left alone, got %+v", fs)
 	}
 }

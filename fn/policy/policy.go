@@ -11,10 +11,11 @@ import (
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
-	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/ha"
@@ -142,7 +143,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 		j := &job{w: w, target: w}
 		jobs[k] = j
 		if audit {
-			j.target = workload.New(w.Item, yn.Copy(w.Obj))
+			j.target = w.Clone()
 		}
 		for _, r := range rules {
 			j.fs = append(j.fs, r.Apply(j.target)...)
@@ -174,7 +175,7 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			fixed[plugin.DaemonSet] = true
 			ds := plugin.DaemonSet
 			if audit {
-				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
+				plugin.DaemonSet = ds.Clone()
 			}
 			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
 				j.pre = report(ds, dsFindings, s.Mode)
@@ -248,11 +249,11 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 // when the inventory has no node for it (the proof says so too).
 func portable(s config.Spec, w, target *workload.Workload, sev results.Severity) []results.Finding {
 	if s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
-		yn.Lookup(w.Obj, "spec", "template", "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && yn.Lookup(w.Obj, "spec", "template", "spec", "nodeSelector") == nil {
+		w.PodField("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && w.PodField("nodeSelector") == nil {
 		return nil
 	}
 	var spec corev1.PodSpec
-	if err := schedule.Decode(yn.Lookup(target.Obj, "spec", "template", "spec"), &spec); err != nil {
+	if err := api.Decode(target.PodField(), &spec); err != nil {
 		return nil // the proof reports it
 	}
 	return affinity.Unportable(&spec, sev)
@@ -326,7 +327,7 @@ func newCluster(nodes []*corev1.Node, items []*krmio.Item, targets []*workload.W
 			return nil, nil, err
 		}
 		var tmpl corev1.PodTemplateSpec
-		if err := schedule.Decode(yn.Lookup(w.Obj, "spec", "template"), &tmpl); err != nil {
+		if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &tmpl); err != nil {
 			return nil, nil, fmt.Errorf("%s: reading the pod template: %w", w, err)
 		}
 		verdicts[it] = schedule.PlaceDaemonSet(c, w.String(), w.Namespace, &tmpl)
@@ -369,7 +370,7 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 
 // rulesFor lists the rules the spec asks for, in the order they apply:
 // placement first, then the replica count, then what depends on it.
-func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le sidecars.LeaderElection, audit bool) []rule {
+func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) []rule {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -394,8 +395,8 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le s
 	if b := s.PodDisruptionBudget; b != nil {
 		budget := pdb.Budget{Spec: *b, Existing: pdbs}
 		if !audit {
-			budget.Add = func(w *workload.Workload, obj *yaml.Node) error {
-				_, err := w.Item.InsertAfter(obj)
+			budget.Add = func(w *workload.Workload, obj *yaml.RNode) error {
+				_, err := w.Item.InsertAfter(obj.YNode())
 				return err
 			}
 		}
@@ -410,9 +411,9 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le s
 type others struct {
 	daemonSets []*krmio.Item
 	drivers    []string
-	pdbs       []*yaml.Node
+	pdbs       []*yaml.RNode
 	namespaces map[string]map[string]string
-	rbac       []*yaml.Node
+	rbac       []*yaml.RNode
 }
 
 // daemonSetsIn decodes the DaemonSets that may be in namespace ns (whose
@@ -487,20 +488,21 @@ func read(items []*krmio.Item) (others, error) {
 			o.daemonSets = append(o.daemonSets, it)
 			continue
 		}
-		obj, err := it.Node()
+		node, err := it.Node()
 		if err != nil {
 			return o, err
 		}
+		obj := yaml.NewRNode(node)
 		switch it.Kind() {
 		case "CSIDriver":
-			o.drivers = append(o.drivers, yn.String(yn.Lookup(obj, "metadata", "name")))
+			o.drivers = append(o.drivers, obj.GetName())
 		case "PodDisruptionBudget":
 			o.pdbs = append(o.pdbs, obj)
 		case "Namespace":
 			if o.namespaces == nil {
 				o.namespaces = map[string]map[string]string{}
 			}
-			o.namespaces[yn.String(yn.Lookup(obj, "metadata", "name"))] = yn.StringMap(yn.Lookup(obj, "metadata", "labels"))
+			o.namespaces[obj.GetName()] = yn.StringMap(obj, "metadata", "labels")
 		default:
 			o.rbac = append(o.rbac, obj)
 		}

@@ -11,17 +11,17 @@
 package schedule
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
 	"k8s.io/klog/v2"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/results"
@@ -38,46 +38,30 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 		if it.APIVersion() != "v1" || it.Kind() != "Node" && it.Kind() != "List" {
 			continue
 		}
-		obj, err := it.Node()
+		node, err := it.Node()
 		if err != nil {
 			return nil, nil, err
 		}
-		if yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] != "true" {
-			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+yn.String(yn.Lookup(obj, "metadata", "name"))))
+		obj := yaml.NewRNode(node)
+		if obj.GetAnnotations()[detect.LocalConfig] != "true" {
+			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+obj.GetName()))
 		}
-		objs := []*yaml.Node{obj}
+		objs := []*yaml.RNode{obj}
 		if it.Kind() == "List" {
-			objs = yn.Items(yn.Get(obj, "items"))
+			objs = yn.Elements(yn.Get(obj, "items"))
 		}
 		for _, o := range objs {
-			if yn.String(yn.Get(o, "kind")) != "Node" {
+			if yn.String(o, "kind") != "Node" {
 				continue
 			}
 			var n corev1.Node
-			if err := Decode(o, &n); err != nil {
-				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, yn.String(yn.Lookup(o, "metadata", "name")), err)
+			if err := api.Decode(o, &n); err != nil {
+				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, o.GetName(), err)
 			}
 			nodes = append(nodes, &n)
 		}
 	}
 	return nodes, unmarked, nil
-}
-
-// Decode converts a yaml.v3 node into an API type, through JSON as the API
-// machinery does.
-func Decode(n *yaml.Node, out any) error {
-	if n == nil {
-		return nil // absent: the zero value
-	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
 }
 
 // Verdict is one node's answer for one pod spec.
@@ -185,7 +169,7 @@ type Target struct {
 // StatefulSet.
 func ReadTarget(w *workload.Workload) (Target, error) {
 	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}
-	if err := Decode(yn.Lookup(w.Obj, "spec", "template"), &t.Template); err != nil {
+	if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &t.Template); err != nil {
 		return t, fmt.Errorf("reading the pod template: %w", err)
 	}
 	n, _, err := w.Replicas()
@@ -195,13 +179,13 @@ func ReadTarget(w *workload.Workload) (Target, error) {
 	t.Replicas = n
 	if w.Kind == "StatefulSet" {
 		var s appsv1.StatefulSetUpdateStrategy
-		if err := Decode(yn.Lookup(w.Obj, "spec", "updateStrategy"), &s); err != nil {
+		if err := api.Decode(yn.Get(w.RNode, "spec", "updateStrategy"), &s); err != nil {
 			return t, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
 		}
 		t.Strategy = StatefulSetStrategy(s)
 	} else {
 		var s appsv1.DeploymentStrategy
-		if err := Decode(yn.Lookup(w.Obj, "spec", "strategy"), &s); err != nil {
+		if err := api.Decode(yn.Get(w.RNode, "spec", "strategy"), &s); err != nil {
 			return t, fmt.Errorf("reading `spec.strategy`: %w", err)
 		}
 		t.Strategy = DeploymentStrategy(s)

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
@@ -189,13 +189,13 @@ roleRef: {kind: Role, name: r}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var objs []*yaml.Node
+	var objs []*yaml.RNode
 	for _, it := range s.Items {
 		n, err := it.Node()
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs = append(objs, n)
+		objs = append(objs, yaml.NewRNode(n))
 	}
 	leases, err := Leases(objs)
 	if err != nil {
