@@ -18,7 +18,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
-	"k8s.io/klog/v2"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/api"
@@ -72,8 +71,6 @@ type Verdict struct {
 	// fails, node affinity before taints.
 	Reason string
 }
-
-var klogger = klog.Background()
 
 // affinityReason says which part of the required node affinity a node
 // fails, evaluating each part with the same helper.
