@@ -57,164 +57,240 @@ type Proof struct {
 // marking them changed. nodes are Node objects given beside the items
 // (standalone --nodes); the items' own Node objects count too. Its error
 // is for input it cannot read; everything about the policy is in the
-// results.
+// results. It runs in phases: read what the input says about the cluster,
+// select the targets, apply the rules to them, prove their placement and
+// rollout, and report.
 func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, error) {
-	var rep Report
-	s := p.Spec
-	inItems, unmarked, err := schedule.Inventory(items)
+	r := &run{s: p.Spec, items: items, audit: p.Spec.Mode == config.Audit}
+	for _, phase := range []func() (bool, error){
+		func() (bool, error) { return r.read(nodes) },
+		r.selectTargets,
+		r.apply,
+		r.prove,
+	} {
+		if more, err := phase(); err != nil || !more {
+			return r.rep, err
+		}
+	}
+	r.report()
+	return r.rep, nil
+}
+
+// run is the state the phases hand on.
+type run struct {
+	s     config.Spec
+	items []*krmio.Item
+	audit bool
+	rep   Report
+
+	// read
+	nodes       []*corev1.Node
+	inv         replicas.Inventory
+	want        int
+	setReplicas bool
+	// select
+	targets []*workload.Workload
+	others  others
+	// apply
+	jobs    []*job
+	plugins map[*krmio.Item]*workload.Workload // DaemonSets decoded, one workload per item
+}
+
+// job is one target through the phases.
+type job struct {
+	w      *workload.Workload
+	target *workload.Workload // w, or in Audit mode a copy the rules edit
+	// t is the target as the simulation reads it, after the rules; tErr
+	// says why it could not be read.
+	t      schedule.Target
+	tErr   error
+	fs     []results.Finding
+	plugin *nodeplugin.Match
+	pre    fn.Results // about the node plugin, reported first
+	proof  int        // its index in the report's Proofs, or -1
+}
+
+// read gathers what the input says about the cluster: its Node objects
+// (warning about those kustomize and kpt would output), the control-plane
+// size, and so the replica count. It stops on an inventory the policy
+// cannot work with.
+func (r *run) read(nodes []*corev1.Node) (bool, error) {
+	s := &r.s
+	inItems, unmarked, err := schedule.Inventory(r.items)
 	if err != nil {
-		return rep, err
+		return false, err
 	}
 	for _, u := range unmarked {
-		rep.Results = append(rep.Results, &fn.Result{Severity: results.Warning, Message: fmt.Sprintf(
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Message: fmt.Sprintf(
 			"%s is not annotated %s: \"true\", so kustomize and kpt will output it as a resource to apply; annotate each Node (`kubectl annotate --local -f nodes.yaml %s=true -o yaml`), as kustomize drops the annotations of a List it expands",
 			u, detect.LocalConfig, detect.LocalConfig)})
 	}
-	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
-	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, nodes); len(master) > 0 {
+	r.nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
+	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, r.nodes); len(master) > 0 {
 		s.NodeAffinity.ControlPlaneLabels = append(slices.Clone(s.NodeAffinity.ControlPlaneLabels), config.MasterLabel)
-		rep.Results = append(rep.Results, &fn.Result{Severity: results.Info, Message: fmt.Sprintf(
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Info, Message: fmt.Sprintf(
 			"the inventory's control-plane nodes %s carry only the old %s label, so the policy selects it too (the API server will warn that it is deprecated)",
 			strings.Join(master, ", "), config.MasterLabel)})
 	}
-	inv, err := replicas.NewInventory(nodes, s.NodeAffinity.ControlPlaneLabels, items)
-	if err != nil {
-		return rep, err
+	if r.inv, err = replicas.NewInventory(r.nodes, s.NodeAffinity.ControlPlaneLabels, r.items); err != nil {
+		return false, err
 	}
-	for _, f := range replicas.Check(s, inv) {
-		rep.Results = append(rep.Results, result(f, nil, false))
+	for _, f := range replicas.Check(*s, r.inv) {
+		r.rep.Results = append(r.rep.Results, result(f, nil, false))
 	}
-	if rep.Results.ExitCode() != 0 {
-		return rep, nil
+	if r.rep.Results.ExitCode() != 0 {
+		return false, nil
 	}
-	want, setReplicas, err := replicas.Desired(s, inv)
-	if err != nil {
-		rep.Results = append(rep.Results, &fn.Result{Severity: results.Error, Message: err.Error(), Field: &fn.Field{Path: "spec.replicas"}})
-		return rep, nil
+	if r.want, r.setReplicas, err = replicas.Desired(*s, r.inv); err != nil {
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Error, Message: err.Error(), Field: &fn.Field{Path: "spec.replicas"}})
+		return false, nil
 	}
+	return true, nil
+}
 
-	targets, err := detect.Select(items, s.Targets)
-	if err != nil {
-		return rep, err
+// selectTargets finds the targets (reporting when there are none, as
+// spec.onNoMatch says) and reads the other items the rules look at.
+func (r *run) selectTargets() (bool, error) {
+	var err error
+	if r.targets, err = detect.Select(r.items, r.s.Targets); err != nil {
+		return false, err
 	}
-	if len(targets) == 0 {
-		msg := detect.Describe(s.Targets)
-		if op := detect.Operator(items); op != "" {
+	if len(r.targets) == 0 {
+		msg := detect.Describe(r.s.Targets)
+		if op := detect.Operator(r.items); op != "" {
 			msg += "; " + op
 		}
-		switch s.OnNoMatch {
+		switch r.s.OnNoMatch {
 		case config.Error:
-			rep.Results = append(rep.Results, &fn.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
+			r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
 		case config.Warning:
-			rep.Results = append(rep.Results, &fn.Result{Severity: results.Warning, Message: msg})
+			r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Message: msg})
 		}
-		return rep, nil
+		return false, nil
 	}
-	others, err := read(items)
+	r.others, err = readOthers(r.items)
+	return err == nil, err
+}
+
+// apply runs every rule on every target (on a copy in Audit mode), and
+// finds and fixes the node plugins.
+func (r *run) apply() (bool, error) {
+	s := r.s
+	leases, err := sidecars.Leases(r.others.rbac)
 	if err != nil {
-		return rep, err
-	}
-	audit := s.Mode == config.Audit
-	leases, err := sidecars.Leases(others.rbac)
-	if err != nil {
-		return rep, err
+		return false, err
 	}
 	before := map[*krmio.Item]int{}
-	for _, w := range targets {
+	for _, w := range r.targets {
 		if n, _, err := w.Replicas(); err == nil {
 			before[w.Item] = n
 		}
 	}
-	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: audit, Before: before, Leases: leases}
-	rules := rulesFor(s, want, setReplicas, others.pdbs, le, audit)
-	cp, cpKnown := replicas.Count(s, inv)
-
-	// Apply: every rule to every target, and the node plugins' fixes.
-	type job struct {
-		w, target *workload.Workload
-		fs        []results.Finding
-		plugin    *nodeplugin.Match
-		pre       fn.Results // about the node plugin, reported first
-	}
-	jobs := make([]*job, len(targets))
+	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: r.audit, Before: before, Leases: leases}
+	rules := rulesFor(s, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
 	fixed := map[*workload.Workload]bool{} // node plugins already given tolerations
-	plugins := map[*krmio.Item]*workload.Workload{}
-	for k, w := range targets {
-		j := &job{w: w, target: w}
-		jobs[k] = j
-		if audit {
+	r.plugins = map[*krmio.Item]*workload.Workload{}
+	for _, w := range r.targets {
+		j := &job{w: w, target: w, proof: -1}
+		r.jobs = append(r.jobs, j)
+		if r.audit {
 			j.target = w.Clone()
 		}
-		for _, r := range rules {
-			j.fs = append(j.fs, r.Apply(j.target)...)
+		for _, rl := range rules {
+			j.fs = append(j.fs, rl.Apply(j.target)...)
 		}
-		if len(nodes) == 0 {
-			j.fs = append(j.fs, portable(s, w, j.target, results.Warning)...)
-		}
-		// The node plugin matters to the check when the controller needs a
-		// socket on the host, and to the fix and to the proof in any case;
-		// when only the check needs it, only DaemonSets naming the socket's
-		// folder are read.
-		needs := nodeplugin.Needs(j.target)
-		if len(needs) == 0 && !*s.NodePlugin.TolerateControlPlane && len(nodes) == 0 {
-			continue
-		}
-		if *s.NodePlugin.TolerateControlPlane || len(nodes) > 0 {
-			needs = nil
-		}
-		candidates, err := daemonSetsIn(w.Namespace, needs, others.daemonSets, plugins)
-		if err != nil {
-			return rep, err
-		}
-		plugin, ok := nodeplugin.Find(j.target, candidates, others.drivers)
-		if !ok {
-			continue
-		}
-		j.plugin = &plugin
-		if *s.NodePlugin.TolerateControlPlane && !fixed[plugin.DaemonSet] {
-			fixed[plugin.DaemonSet] = true
-			ds := plugin.DaemonSet
-			if audit {
-				plugin.DaemonSet = ds.Clone()
+		// Read once what the proof, the portability check and the rollout
+		// need, as the rules left it.
+		var tmpl corev1.PodTemplateSpec
+		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
+			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
+			if len(r.nodes) == 0 {
+				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)
 			}
-			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
-				j.pre = report(ds, dsFindings, s.Mode)
-			}
+		}
+		if err := r.nodePlugin(j, fixed); err != nil {
+			return false, err
 		}
 	}
+	return true, nil
+}
 
-	// Prove: place the input's pods on the inventory, DaemonSets first (the
-	// node plugins as the policy left them), then every other Deployment
-	// and StatefulSet, then the targets in order; without an inventory,
-	// each target alone on a control plane of as many nodes as it has
-	// replicas, or as the control plane has.
+// nodePlugin finds a job's node plugin, and gives it the control-plane
+// tolerations when the policy says so. The node plugin matters to the
+// check when the controller needs a socket on the host, and to the fix and
+// to the proof in any case; when only the check needs it, only DaemonSets
+// naming the socket's folder are read.
+func (r *run) nodePlugin(j *job, fixed map[*workload.Workload]bool) error {
+	tolerate := *r.s.NodePlugin.TolerateControlPlane
+	needs := nodeplugin.Needs(j.target)
+	if len(needs) == 0 && !tolerate && len(r.nodes) == 0 {
+		return nil
+	}
+	if tolerate || len(r.nodes) > 0 {
+		needs = nil
+	}
+	candidates, err := daemonSetsIn(j.w.Namespace, needs, r.others.daemonSets, r.plugins)
+	if err != nil {
+		return err
+	}
+	plugin, ok := nodeplugin.Find(j.target, candidates, r.others.drivers)
+	if !ok {
+		return nil
+	}
+	j.plugin = &plugin
+	if tolerate && !fixed[plugin.DaemonSet] {
+		fixed[plugin.DaemonSet] = true
+		ds := plugin.DaemonSet
+		if r.audit {
+			plugin.DaemonSet = ds.Clone()
+		}
+		if fs := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(fs) > 0 {
+			j.pre = report(ds, fs, r.s.Mode)
+		}
+	}
+	return nil
+}
+
+// prove places the input's pods on the inventory, DaemonSets first (the
+// node plugins as the policy left them), then every other Deployment and
+// StatefulSet, then the targets in order; without an inventory, each
+// target alone on a control plane of as many nodes as it has replicas, or
+// as the control plane has. Then it judges each target's rollout.
+func (r *run) prove() (bool, error) {
+	s := r.s
+	cp, cpKnown := replicas.Count(s, r.inv)
 	var cluster *schedule.Cluster
 	var dsVerdicts map[*krmio.Item][]schedule.Verdict
-	if len(nodes) > 0 {
-		if cluster, dsVerdicts, err = newCluster(nodes, items, targets, others, plugins); err != nil {
-			return rep, err
+	if len(r.nodes) > 0 {
+		var err error
+		if cluster, dsVerdicts, err = newCluster(r.nodes, r.items, r.targets, r.others, r.plugins); err != nil {
+			return false, err
 		}
 	}
-	for _, j := range jobs {
+	for _, j := range r.jobs {
 		var pl schedule.Placement
 		var ro schedule.Rollout
 		c := cluster
 		if c != nil {
-			proof, pfs := schedule.Prove(j.target, c)
-			j.fs = append(j.fs, pfs...)
+			proof := schedule.Proof{Workload: j.target.String(), Kind: j.target.Kind, Namespace: j.target.Namespace, Name: j.target.Name}
+			if j.tErr != nil {
+				j.fs = append(j.fs, schedule.Unreadable(j.tErr))
+			} else {
+				var pfs []results.Finding
+				proof, pfs = schedule.Prove(j.target, j.t, c)
+				j.fs = append(j.fs, pfs...)
+			}
 			if len(schedule.Eligible(proof.Verdicts)) == 0 {
-				j.fs = append(j.fs, portable(s, j.w, j.target, results.Error)...)
+				j.fs = append(j.fs, portable(s, j.w, &j.t.Template.Spec, results.Error)...)
 			}
 			pl, ro = proof.Placement, proof.Rollout
-			pr := Proof{Proof: proof}
-			if j.plugin != nil {
-				pr.NodePlugin = j.plugin
-				if j.plugin.Socket != "" {
-					pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
-					j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
-				}
+			pr := Proof{Proof: proof, NodePlugin: j.plugin}
+			if j.plugin != nil && j.plugin.Socket != "" {
+				pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
+				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
 			}
-			rep.Proofs = append(rep.Proofs, pr)
+			j.proof = len(r.rep.Proofs)
+			r.rep.Proofs = append(r.rep.Proofs, pr)
 		} else {
 			if cpKnown {
 				j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
@@ -222,77 +298,77 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 			if j.plugin != nil {
 				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
 			}
-			t, err := schedule.ReadTarget(j.target)
-			if err != nil {
-				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + err.Error())})
-				rep.Results = append(rep.Results, j.pre...)
-				rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
+			if j.tErr != nil {
+				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + j.tErr.Error())})
 				continue
 			}
-			n := t.Replicas
+			n := j.t.Replicas
 			if cpKnown && cp > 0 {
 				n = cp
 			}
-			c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&t.Template.Spec))
-			pl, ro = schedule.Simulate(c, t)
+			c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&j.t.Template.Spec))
+			pl, ro = schedule.Simulate(c, j.t)
 		}
-		j.fs = append(j.fs, judgeRollout(s, j.target, c, pl, ro, audit, &rep)...)
-		rep.Results = append(rep.Results, j.pre...)
-		rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
+		j.fs = append(j.fs, r.judgeRollout(j, c, pl, ro)...)
 	}
-	return rep, nil
+	return true, nil
+}
+
+// report turns each job's findings into results, its node plugin's first.
+func (r *run) report() {
+	for _, j := range r.jobs {
+		r.rep.Results = append(r.rep.Results, j.pre...)
+		r.rep.Results = append(r.rep.Results, report(j.w, j.fs, r.s.Mode)...)
+	}
 }
 
 // portable checks, when the policy merged its required control-plane
-// affinity with one the input had, that the result still reaches every
-// distribution's control plane: a warning without an inventory, an error
-// when the inventory has no node for it (the proof says so too).
-func portable(s config.Spec, w, target *workload.Workload, sev results.Severity) []results.Finding {
+// affinity with one the input w had, that the result (spec, the pod spec
+// as the rules left it) still reaches every distribution's control plane: a
+// warning without an inventory, an error when the inventory has no node
+// for it (the proof says so too).
+func portable(s config.Spec, w *workload.Workload, spec *corev1.PodSpec, sev results.Severity) []results.Finding {
 	if s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
 		w.PodField("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && w.PodField("nodeSelector") == nil {
 		return nil
 	}
-	var spec corev1.PodSpec
-	if err := api.Decode(target.PodField(), &spec); err != nil {
-		return nil // the proof reports it
-	}
-	return affinity.Unportable(&spec, sev)
+	return affinity.Unportable(spec, sev)
 }
 
 // judgeRollout turns a rollout that cannot finish into a fix (Enforce,
 // rollout.strategy Fix), an error (Keep; Audit reports the fix as one), or
 // a warning where no strategy would help. The proof is updated to the
 // strategy the output has.
-func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout, audit bool, rep *Report) []results.Finding {
+func (r *run) judgeRollout(j *job, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout) []results.Finding {
 	if ro.CanFinish || pl.Pending > 0 || len(pl.Nodes) == 0 {
 		return nil // a placement problem, reported as one
 	}
-	setRollout := func(r schedule.Rollout) {
-		if n := len(rep.Proofs); n > 0 && rep.Proofs[n-1].Workload == w.String() {
-			rep.Proofs[n-1].Rollout = r
-		}
-	}
-	t, err := schedule.ReadTarget(w)
-	if err != nil {
-		return nil
-	}
+	w, t := j.target, j.t
 	if !replicas.Stalls(w, ro, pl) {
 		if t.Strategy.Type == "OnDelete" {
 			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Text: results.Text("rollout: " + ro.Reason)}}
 		}
 		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Text: results.Text("rollout: " + ro.Reason)}}
 	}
-	if s.Rollout.Strategy == config.Keep {
+	if r.s.Rollout.Strategy == config.Keep {
 		return []results.Finding{replicas.KeptRollout(t.Strategy, t.Replicas, ro.Reason)}
 	}
 	fs := replicas.FixRollout(w, t.Strategy, t.Replicas, ro.Reason)
-	if fixed, err := schedule.ReadTarget(w); err == nil && !audit {
-		after := schedule.SimulateRollout(c, fixed.Replica(), fixed.Replicas, pl, fixed.Strategy)
-		setRollout(after)
-		if !after.CanFinish {
-			fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
-				Text: results.Text("rollout: even one pod at a time the rollout " + after.Reason)})
-		}
+	if r.audit {
+		return fs
+	}
+	// Only the strategy changed: the template and the count stand.
+	st, err := schedule.ReadStrategy(w)
+	if err != nil {
+		return fs
+	}
+	after := schedule.SimulateRollout(c, t.Replica(), t.Replicas, pl, st)
+	if j.proof >= 0 {
+		r.rep.Proofs[j.proof].Rollout = after
+	}
+	if !after.CanFinish {
+		fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
+			Text: results.Text("rollout: even one pod at a time the rollout " + after.Reason)})
 	}
 	return fs
 }
@@ -462,9 +538,9 @@ func names(raw []byte, ns string) bool {
 	}
 }
 
-// read decodes the CSIDrivers and PodDisruptionBudgets, and lists the
+// readOthers decodes the CSIDrivers and PodDisruptionBudgets, and lists the
 // DaemonSets without decoding them.
-func read(items []*krmio.Item) (others, error) {
+func readOthers(items []*krmio.Item) (others, error) {
 	var o others
 	for _, it := range items {
 		group, _, _ := strings.Cut(it.APIVersion(), "/")

@@ -165,29 +165,50 @@ type Target struct {
 // ReadTarget decodes what the simulation needs of a Deployment or
 // StatefulSet.
 func ReadTarget(w *workload.Workload) (Target, error) {
-	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}
-	if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &t.Template); err != nil {
-		return t, fmt.Errorf("reading the pod template: %w", err)
+	tmpl, err := ReadTemplate(w)
+	if err != nil {
+		return Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}, err
 	}
+	return TargetOf(w, tmpl)
+}
+
+// ReadTemplate decodes a workload's pod template.
+func ReadTemplate(w *workload.Workload) (corev1.PodTemplateSpec, error) {
+	var tmpl corev1.PodTemplateSpec
+	if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &tmpl); err != nil {
+		return tmpl, fmt.Errorf("reading the pod template: %w", err)
+	}
+	return tmpl, nil
+}
+
+// TargetOf completes a target from its decoded pod template: the replica
+// count and the update strategy.
+func TargetOf(w *workload.Workload, tmpl corev1.PodTemplateSpec) (Target, error) {
+	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace, Template: tmpl}
 	n, _, err := w.Replicas()
 	if err != nil {
 		return t, err
 	}
 	t.Replicas = n
+	t.Strategy, err = ReadStrategy(w)
+	return t, err
+}
+
+// ReadStrategy decodes a Deployment's strategy or a StatefulSet's
+// updateStrategy.
+func ReadStrategy(w *workload.Workload) (Strategy, error) {
 	if w.Kind == "StatefulSet" {
 		var s appsv1.StatefulSetUpdateStrategy
 		if err := api.Decode(yn.Get(w.RNode, "spec", "updateStrategy"), &s); err != nil {
-			return t, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
+			return Strategy{}, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
 		}
-		t.Strategy = StatefulSetStrategy(s)
-	} else {
-		var s appsv1.DeploymentStrategy
-		if err := api.Decode(yn.Get(w.RNode, "spec", "strategy"), &s); err != nil {
-			return t, fmt.Errorf("reading `spec.strategy`: %w", err)
-		}
-		t.Strategy = DeploymentStrategy(s)
+		return StatefulSetStrategy(s), nil
 	}
-	return t, nil
+	var s appsv1.DeploymentStrategy
+	if err := api.Decode(yn.Get(w.RNode, "spec", "strategy"), &s); err != nil {
+		return Strategy{}, fmt.Errorf("reading `spec.strategy`: %w", err)
+	}
+	return DeploymentStrategy(s), nil
 }
 
 // Replica makes the target's pods.
@@ -200,16 +221,18 @@ func Simulate(c *Cluster, t Target) (Placement, Rollout) {
 	return pl, SimulateRollout(c, t.Replica(), t.Replicas, pl, t.Strategy)
 }
 
-// Prove places a workload on the inventory's cluster c (which holds the
-// pods the input's other workloads put there) and reports: the eligible
-// nodes (info), none (error: the pods would stay Pending), or fewer nodes
-// than replicas can use (warning). The rollout is the caller's to judge.
-func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
+// Unreadable is the proof's finding on a workload it cannot read.
+func Unreadable(err error) results.Finding {
+	return results.Finding{Rule: rule, Severity: results.Error, Field: "spec.template", Text: results.Text("placement: " + err.Error())}
+}
+
+// Prove places a workload, read as t, on the inventory's cluster c (which
+// holds the pods the input's other workloads put there) and reports: the
+// eligible nodes (info), none (error: the pods would stay Pending), or
+// fewer nodes than replicas can use (warning). The rollout is the caller's
+// to judge.
+func Prove(w *workload.Workload, t Target, c *Cluster) (Proof, []results.Finding) {
 	p := Proof{Workload: w.String(), Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
-	t, err := ReadTarget(w)
-	if err != nil {
-		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Text: results.Text("placement: " + err.Error())}}
-	}
 	p.Replicas = t.Replicas
 	if w.Kind == "StatefulSet" && len(w.Name) > maxStatefulSetName {
 		// Its pods carry controller-revision-hash=<name>-<hash>, a label
