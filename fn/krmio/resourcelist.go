@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -639,14 +642,15 @@ func (rl *ResourceList) Write(w io.Writer, results []byte) error {
 }
 
 func writeParts(w io.Writer, parts []part, tail []byte) error {
+	encoded, err := encodeChanged(parts)
+	if err != nil {
+		return err
+	}
 	var last []byte
-	for _, p := range parts {
+	for i, p := range parts {
 		b := p.lit
 		if p.item != nil {
-			var err error
-			if b, err = p.item.Bytes(); err != nil {
-				return err
-			}
+			b = encoded[i]
 		}
 		if len(b) == 0 {
 			continue
@@ -664,8 +668,55 @@ func writeParts(w io.Writer, parts []part, tail []byte) error {
 			return err
 		}
 	}
-	_, err := w.Write(tail)
+	_, err = w.Write(tail)
 	return err
+}
+
+// parallelAbove is the number of changed items from which they are
+// encoded on every core: below it the goroutines cost more than they save.
+const parallelAbove = 32
+
+// encodeChanged encodes the changed items among parts, on every core when
+// there are many: re-encoding is most of a run's work when a large input
+// has many targets, and items encode independently (the encoder only
+// reads their nodes). encoded[i] is item part i's text.
+func encodeChanged(parts []part) ([][]byte, error) {
+	encoded := make([][]byte, len(parts))
+	var changed []int
+	for i, p := range parts {
+		switch {
+		case p.item == nil:
+		case p.item.changed:
+			changed = append(changed, i)
+		default:
+			encoded[i] = p.item.raw
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(changed)/parallelAbove+1)
+	errs := make([]error, len(parts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(changed) {
+					return
+				}
+				i := changed[k]
+				encoded[i], errs[i] = parts[i].item.Bytes()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, i := range changed {
+		if errs[i] != nil {
+			return nil, errs[i] // the first in input order, as a sequential write reports it
+		}
+	}
+	return encoded, nil
 }
 
 func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {

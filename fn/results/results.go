@@ -73,19 +73,32 @@ func (c Change) Describe(audit bool) string {
 	return c.Done
 }
 
-// Encode writes results as the "results:" section of a ResourceList.
+// Encode writes results as the "results:" section of a ResourceList. Each
+// result is encoded on its own and the entries joined, which reads the
+// same: yaml.v3's emitter keeps every event of a document until the end,
+// and one document of thousands of results cost more than the items.
 func Encode(rs fn.Results) ([]byte, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
+	const head = "results:\n"
+	var out bytes.Buffer
+	out.WriteString(head)
 	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(map[string]fn.Results{"results": rs}); err != nil {
-		return nil, err
+	for _, r := range rs {
+		b.Reset()
+		enc := yaml.NewEncoder(&b)
+		enc.SetIndent(2)
+		enc.CompactSeqIndent()
+		if err := enc.Encode(map[string]fn.Results{"results": {r}}); err != nil {
+			return nil, err
+		}
+		if err := enc.Close(); err != nil {
+			return nil, err
+		}
+		out.Write(bytes.TrimPrefix(b.Bytes(), []byte(head)))
 	}
-	return b.Bytes(), enc.Close()
+	return out.Bytes(), nil
 }
 
 // Line is a result as one readable line, for stderr: "warning: Deployment

@@ -1,7 +1,11 @@
 package results
 
 import (
+	"bytes"
+	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 )
@@ -76,5 +80,31 @@ func TestDescribe(t *testing.T) {
 	}
 	if Count(1, "pod") != "1 pod" || Count(2, "pod") != "2 pods" {
 		t.Error(Count(1, "pod"), Count(2, "pod"))
+	}
+}
+
+// TestEncodeJoined holds the joined encoding to a single document's, on
+// results whose scalars yaml.v3 quotes, folds or writes as literals.
+func TestEncodeJoined(t *testing.T) {
+	var rs fn.Results
+	for _, m := range []string{"plain", "it's", "a: b", "- dash", "#hash", "long " + strings.Repeat("word ", 40), "two\nlines", "true", "", "\ttab", "ünïcode", "\x01"} {
+		rs = append(rs, &fn.Result{Message: m, Severity: Warning, Field: &fn.Field{Path: "spec", CurrentValue: m, ProposedValue: 3}})
+	}
+	got, err := Encode(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(map[string]fn.Results{"results": rs}); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != b.String() {
+		t.Errorf("got:\n%s\nwant:\n%s", got, b.String())
 	}
 }

@@ -1,0 +1,45 @@
+package krmio
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestParallelEncode: items encoded on every core come out in order and
+// as one by one, with an unchanged item between each.
+func TestParallelEncode(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	n := 4 * parallelAbove
+	for i := range n {
+		fmt.Fprintf(&in, "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c%d} # c%d\n  data:\n    k: 'v%d'\n", i, i, i)
+	}
+	rl, err := ParseResourceList([]byte(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	want.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for i, it := range rl.Items {
+		if i%2 == 0 {
+			if _, err := it.Node(); err != nil {
+				t.Fatal(err)
+			}
+			it.MarkChanged()
+		}
+		b, err := it.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Write(b)
+	}
+	var got bytes.Buffer
+	if err := rl.Write(&got, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("got:\n%s\nwant:\n%s", got.String(), want.String())
+	}
+}
