@@ -26,11 +26,15 @@ const LocalConfig = "config.kubernetes.io/local-config"
 // StatefulSets are never decoded; without targets, neither are workloads
 // whose text names no CSI sidecar.
 func Select(items []*krmio.Item, targets []config.Target) ([]*workload.Workload, error) {
-	var out []*workload.Workload
+	var candidates []*krmio.Item
 	for _, it := range items {
-		if !maybeWorkload(it) || len(targets) == 0 && !mentionsSidecar(it.Raw()) {
-			continue
+		if maybeWorkload(it) && (len(targets) > 0 || mentionsSidecar(it.Raw())) {
+			candidates = append(candidates, it)
 		}
+	}
+	krmio.DecodeAll(candidates)
+	var out []*workload.Workload
+	for _, it := range candidates {
 		obj, err := it.Node()
 		if err != nil {
 			return nil, err

@@ -21,6 +21,9 @@ package krmio
 import (
 	"bytes"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -123,6 +126,41 @@ func (it *Item) Node() (*yaml.Node, error) {
 	}
 	it.root, it.node = root, n
 	return n, nil
+}
+
+// DecodeAll decodes items on every core when there are many, so that
+// Node then returns at once what it would have: the node or the error.
+// Items decode independently; each is decoded once.
+func DecodeAll(items []*Item) {
+	forEach(len(items), func(i int) { _, _ = items[i].Node() })
+}
+
+// forEach runs f for 0..n-1 on every core when n is large enough to pay
+// for the goroutines.
+func forEach(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelAbove+1)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // where names the item in errors.

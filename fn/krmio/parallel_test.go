@@ -43,3 +43,26 @@ func TestParallelEncode(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }
+
+// TestDecodeAll: items decoded on every core are what Node decodes.
+func TestDecodeAll(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for i := range 4 * parallelAbove {
+		fmt.Fprintf(&in, "- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d%d}\n", i)
+	}
+	rl, err := ParseResourceList([]byte(in.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	DecodeAll(rl.Items)
+	for i, it := range rl.Items {
+		if it.node == nil {
+			t.Fatalf("item %d was not decoded", i)
+		}
+		n, err := it.Node()
+		if err != nil || n.Content[5].Content[1].Value != fmt.Sprintf("d%d", i) {
+			t.Errorf("item %d: %v, %v", i, n, err)
+		}
+	}
+}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -692,25 +689,11 @@ func encodeChanged(parts []part) ([][]byte, error) {
 			encoded[i] = p.item.raw
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(changed)/parallelAbove+1)
 	errs := make([]error, len(parts))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(changed) {
-					return
-				}
-				i := changed[k]
-				encoded[i], errs[i] = parts[i].item.Bytes()
-			}
-		}()
-	}
-	wg.Wait()
+	forEach(len(changed), func(k int) {
+		i := changed[k]
+		encoded[i], errs[i] = parts[i].item.Bytes()
+	})
 	for _, i := range changed {
 		if errs[i] != nil {
 			return nil, errs[i] // the first in input order, as a sequential write reports it
