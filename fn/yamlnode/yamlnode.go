@@ -2,8 +2,9 @@
 // lacks: a new key goes where the Kubernetes API puts it (kyaml's
 // SetField and LookupCreate append), an edited value keeps the comments
 // of the one it replaces, and mappings and sequences of nodes are built
-// in the order given. Reading is kyaml's: Lookup, Field, Elements,
-// GetValue.
+// in the order given. Reading is kyaml's (Field, Elements, GetValue,
+// GetMeta), with short forms that read an absent or mistyped field as
+// empty, as the rules want, and follow aliases (kyaml's Field does not).
 package yamlnode
 
 import (
@@ -32,8 +33,8 @@ func Set(m *yaml.RNode, key string, value *yaml.RNode, order []string) {
 
 // SetScalar edits a scalar in place (its comments stay), or adds it.
 func SetScalar(m *yaml.RNode, key string, value *yaml.RNode, order []string) {
-	if f := m.Field(key); f != nil && f.Value.YNode().Kind == yaml.ScalarNode {
-		old, v := f.Value.YNode(), value.YNode()
+	if f := Get(m, key); f != nil && f.YNode().Kind == yaml.ScalarNode {
+		old, v := f.YNode(), value.YNode()
 		old.Value, old.Tag, old.Style = v.Value, v.Tag, v.Style
 		return
 	}
@@ -45,11 +46,11 @@ func SetScalar(m *yaml.RNode, key string, value *yaml.RNode, order []string) {
 // kind. An empty flow collection ("{}", "[]") turns to block style, so
 // that what is added to it reads as the rest of the manifest does.
 func Ensure(m *yaml.RNode, key string, kind yaml.Kind, order []string) *yaml.RNode {
-	if f := m.Field(key); f != nil && f.Value.YNode().Kind == kind {
-		if n := f.Value.YNode(); len(n.Content) == 0 {
+	if f := Get(m, key); f != nil && f.YNode().Kind == kind {
+		if n := f.YNode(); len(n.Content) == 0 {
 			n.Style &^= yaml.FlowStyle
 		}
-		return f.Value
+		return f
 	}
 	tag := yaml.NodeTagMap
 	if kind == yaml.SequenceNode {
@@ -101,7 +102,10 @@ func Seq(items ...*yaml.RNode) *yaml.RNode {
 // Elements are a sequence's entries; none when n is absent or not a
 // sequence.
 func Elements(n *yaml.RNode) []*yaml.RNode {
-	es, _ := n.Elements()
+	es, _ := deref(n).Elements()
+	for i, e := range es {
+		es[i] = deref(e)
+	}
 	return es
 }
 
@@ -111,6 +115,7 @@ func Elements(n *yaml.RNode) []*yaml.RNode {
 // the filters Lookup builds at each step, which cost a rule about 80 µs
 // per target.
 func Get(n *yaml.RNode, path ...string) *yaml.RNode {
+	n = deref(n)
 	for _, k := range path {
 		if yaml.IsMissingOrNull(n) {
 			return nil
@@ -119,7 +124,15 @@ func Get(n *yaml.RNode, path ...string) *yaml.RNode {
 		if f == nil {
 			return nil
 		}
-		n = f.Value
+		n = deref(f.Value)
+	}
+	return n
+}
+
+// deref follows aliases to the node they name.
+func deref(n *yaml.RNode) *yaml.RNode {
+	for n != nil && n.YNode() != nil && n.YNode().Kind == yaml.AliasNode {
+		n = yaml.NewRNode(n.YNode().Alias)
 	}
 	return n
 }
@@ -142,7 +155,7 @@ func StringMap(n *yaml.RNode, path ...string) map[string]string {
 	}
 	out := make(map[string]string, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if v := m.Content[i+1]; v.Kind == yaml.ScalarNode && v.Tag != yaml.NodeTagNull {
+		if v := deref(yaml.NewRNode(m.Content[i+1])).YNode(); v.Kind == yaml.ScalarNode && v.Tag != yaml.NodeTagNull {
 			out[m.Content[i].Value] = v.Value
 		} else {
 			out[m.Content[i].Value] = ""

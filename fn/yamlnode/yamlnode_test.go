@@ -123,3 +123,22 @@ func TestStripComments(t *testing.T) {
 		t.Error("the original must keep its comments")
 	}
 }
+
+// TestAliases: reads follow aliases, and edits land on the anchored node,
+// as yaml.v3 reads the document.
+func TestAliases(t *testing.T) {
+	m := parse(t, "base: &b {app: a}\nlabels: *b\nlist: &l [x]\nitems: *l\nn: &n 1\ncount: *n\n")
+	if got := StringMap(m, "labels"); got["app"] != "a" {
+		t.Errorf("StringMap through an alias: %v", got)
+	}
+	if got := Elements(Get(m, "items")); len(got) != 1 || String(got[0]) != "x" {
+		t.Errorf("Elements through an alias: %v", got)
+	}
+	if String(m, "count") != "1" || String(m, "labels", "app") != "a" {
+		t.Error("String through an alias")
+	}
+	Set(Ensure(m, "labels", kyaml.MappingNode, nil), "tier", kyaml.NewStringRNode("c"), nil)
+	if got, want := encode(t, m), "base: &b {app: a, tier: c}\nlabels: *b\nlist: &l [x]\nitems: *l\nn: &n 1\ncount: *n\n"; got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
