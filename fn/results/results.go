@@ -6,6 +6,7 @@ package results
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
@@ -73,32 +74,145 @@ func (c Change) Describe(audit bool) string {
 	return c.Done
 }
 
-// Encode writes results as the "results:" section of a ResourceList. Each
-// result is encoded on its own and the entries joined, which reads the
-// same: yaml.v3's emitter keeps every event of a document until the end,
-// and one document of thousands of results cost more than the items.
+// Encode writes results as the "results:" section of a ResourceList, as
+// yaml.v3 writes fn.Results (2-space indent, compact sequences). The
+// common shapes are written here, each string scalar once through yaml.v3
+// and its rendering reused (a single-line scalar reads the same at any
+// indent, as yaml.v3 does not wrap lines): yaml.v3's emitter keeps every
+// event of a document, and thousands of results cost more than the items
+// they are about. Any other shape is encoded by yaml.v3 on its own and
+// joined, which reads the same.
 func Encode(rs fn.Results) ([]byte, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	const head = "results:\n"
-	var out bytes.Buffer
-	out.WriteString(head)
-	var b bytes.Buffer
+	e := writer{scalars: map[string]string{}}
+	e.out.WriteString(resultsHead)
 	for _, r := range rs {
-		b.Reset()
-		enc := yaml.NewEncoder(&b)
-		enc.SetIndent(2)
-		enc.CompactSeqIndent()
-		if err := enc.Encode(map[string]fn.Results{"results": {r}}); err != nil {
+		mark := e.out.Len()
+		if e.result(r) {
+			continue
+		}
+		e.out.Truncate(mark)
+		b, err := encodeOne(r)
+		if err != nil {
 			return nil, err
 		}
-		if err := enc.Close(); err != nil {
-			return nil, err
-		}
-		out.Write(bytes.TrimPrefix(b.Bytes(), []byte(head)))
+		e.out.Write(b)
 	}
-	return out.Bytes(), nil
+	return e.out.Bytes(), nil
+}
+
+const resultsHead = "results:\n"
+
+// encodeOne is yaml.v3's encoding of one result, as an entry of results.
+func encodeOne(r *fn.Result) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(map[string]fn.Results{"results": {r}}); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.TrimPrefix(b.Bytes(), []byte(resultsHead)), nil
+}
+
+// writer writes results in yaml.v3's layout; result reports false for a
+// shape it leaves to yaml.v3.
+type writer struct {
+	out     bytes.Buffer
+	scalars map[string]string // a string -> yaml.v3's rendering, "" when multi-line
+	lead    string            // "- " before a result's first key, then "  "
+}
+
+func (e *writer) result(r *fn.Result) bool {
+	if len(r.Tags) > 0 {
+		return false
+	}
+	e.lead = "- "
+	ok := e.str("", "message", r.Message) && e.str("", "severity", string(r.Severity))
+	if ref := r.ResourceRef; ok && ref != nil {
+		ok = e.sub("resourceRef", *ref != fn.ResourceRef{}) &&
+			e.str("  ", "apiVersion", ref.APIVersion) && e.str("  ", "kind", ref.Kind) &&
+			e.str("  ", "name", ref.Name) && e.str("  ", "namespace", ref.Namespace)
+	}
+	if f := r.Field; ok && f != nil {
+		ok = e.sub("field", f.Path != "" || f.CurrentValue != nil || f.ProposedValue != nil) &&
+			e.str("  ", "path", f.Path) && e.value("  ", "currentValue", f.CurrentValue) && e.value("  ", "proposedValue", f.ProposedValue)
+	}
+	if f := r.File; ok && f != nil {
+		ok = e.sub("file", *f != fn.File{}) && e.str("  ", "path", f.Path) && e.value("  ", "index", f.Index)
+	}
+	return ok && e.lead == "  " // a result with no key is yaml.v3's "- {}"
+}
+
+// sub starts a nested mapping; an empty one is yaml.v3's to write ("{}").
+func (e *writer) sub(key string, nonEmpty bool) bool {
+	if !nonEmpty {
+		return false
+	}
+	e.key("", key)
+	e.out.WriteString("\n")
+	return true
+}
+
+func (e *writer) key(indent, key string) {
+	e.out.WriteString(e.lead)
+	e.lead = "  "
+	e.out.WriteString(indent)
+	e.out.WriteString(key)
+	e.out.WriteString(":")
+}
+
+// str writes a string field, left out when empty (omitempty).
+func (e *writer) str(indent, key, v string) bool {
+	if v == "" {
+		return true
+	}
+	s, ok := e.scalars[v]
+	if !ok {
+		b, err := yaml.Marshal(map[string]string{"k": v})
+		s = strings.TrimSuffix(strings.TrimPrefix(string(b), "k: "), "\n")
+		if err != nil || strings.Contains(s, "\n") {
+			s = ""
+		}
+		e.scalars[v] = s
+	}
+	if s == "" {
+		return false // a block scalar follows the indent: yaml.v3's to write
+	}
+	e.key(indent, key)
+	e.out.WriteString(" ")
+	e.out.WriteString(s)
+	e.out.WriteString("\n")
+	return true
+}
+
+// value writes an int or string field, left out when nil or a zero int
+// index (omitempty); other types are yaml.v3's.
+func (e *writer) value(indent, key string, v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case string:
+		if v == "" {
+			return false // omitempty keeps an empty string in an interface: yaml.v3's
+		}
+		return e.str(indent, key, v)
+	case int:
+		if v == 0 && key == "index" {
+			return true
+		}
+		e.key(indent, key)
+		e.out.WriteString(" ")
+		e.out.WriteString(strconv.Itoa(v))
+		e.out.WriteString("\n")
+		return true
+	}
+	return false
 }
 
 // Line is a result as one readable line, for stderr: "warning: Deployment

@@ -90,6 +90,18 @@ func TestEncodeJoined(t *testing.T) {
 	for _, m := range []string{"plain", "it's", "a: b", "- dash", "#hash", "long " + strings.Repeat("word ", 40), "two\nlines", "true", "", "\ttab", "ünïcode", "\x01"} {
 		rs = append(rs, &fn.Result{Message: m, Severity: Warning, Field: &fn.Field{Path: "spec", CurrentValue: m, ProposedValue: 3}})
 	}
+	// The shapes around the common one: omitted and zero fields, empty
+	// nested mappings, tags, values of other types.
+	ref := &fn.ResourceRef{APIVersion: "apps/v1", Kind: "Deployment", Name: "c"}
+	rs = append(rs,
+		&fn.Result{Severity: Info, ResourceRef: ref, Field: &fn.Field{Path: "spec.replicas", CurrentValue: 0, ProposedValue: ""}, File: &fn.File{Path: "a.yaml"}},
+		&fn.Result{Message: "m", ResourceRef: &fn.ResourceRef{}, Field: &fn.Field{}, File: &fn.File{}},
+		&fn.Result{Message: "m", Field: &fn.Field{CurrentValue: 1.5, ProposedValue: []string{"a"}}, File: &fn.File{Index: 3}},
+		&fn.Result{Message: "m", Tags: map[string]string{"k": "v"}},
+		&fn.Result{},
+		&fn.Result{ResourceRef: ref},
+		&fn.Result{Message: "m", ResourceRef: &fn.ResourceRef{Name: "n", Namespace: "ns"}, Field: &fn.Field{ProposedValue: "x"}},
+	)
 	got, err := Encode(rs)
 	if err != nil {
 		t.Fatal(err)
