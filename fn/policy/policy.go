@@ -100,8 +100,8 @@ type run struct {
 type job struct {
 	w      *workload.Workload
 	target *workload.Workload // w, or in Audit mode a copy the rules edit
-	// t is the target as the simulation reads it, after the rules; tErr
-	// says why it could not be read.
+	// t is the target as the simulation reads it, after the rules, while
+	// it is proved; tErr says why it could not be read.
 	t      schedule.Target
 	tErr   error
 	fs     []results.Finding
@@ -199,15 +199,6 @@ func (r *run) apply() (bool, error) {
 		for _, rl := range rules {
 			j.fs = append(j.fs, rl.Apply(j.target)...)
 		}
-		// Read once what the proof, the portability check and the rollout
-		// need, as the rules left it.
-		var tmpl corev1.PodTemplateSpec
-		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
-			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
-			if len(r.nodes) == 0 {
-				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)
-			}
-		}
 		if err := r.nodePlugin(j, fixed); err != nil {
 			return false, err
 		}
@@ -268,50 +259,68 @@ func (r *run) prove() (bool, error) {
 		}
 	}
 	for _, j := range r.jobs {
-		var pl schedule.Placement
-		var ro schedule.Rollout
-		c := cluster
-		if c != nil {
-			proof := schedule.Proof{Workload: j.target.String(), Kind: j.target.Kind, Namespace: j.target.Namespace, Name: j.target.Name}
-			if j.tErr != nil {
-				j.fs = append(j.fs, schedule.Unreadable(j.tErr))
-			} else {
-				var pfs []results.Finding
-				proof, pfs = schedule.Prove(j.target, j.t, c)
-				j.fs = append(j.fs, pfs...)
+		// Read once what the proof, the portability check and the rollout
+		// need, as the rules left it; one target's at a time, as a large
+		// input's templates together weigh more than its text.
+		var tmpl corev1.PodTemplateSpec
+		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
+			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
+			if len(r.nodes) == 0 {
+				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)
 			}
-			if len(schedule.Eligible(proof.Verdicts)) == 0 {
-				j.fs = append(j.fs, portable(s, j.w, &j.t.Template.Spec, results.Error)...)
-			}
-			pl, ro = proof.Placement, proof.Rollout
-			pr := Proof{Proof: proof, NodePlugin: j.plugin}
-			if j.plugin != nil && j.plugin.Socket != "" {
-				pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
-				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
-			}
-			j.proof = len(r.rep.Proofs)
-			r.rep.Proofs = append(r.rep.Proofs, pr)
-		} else {
-			if cpKnown {
-				j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
-			}
-			if j.plugin != nil {
-				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
-			}
-			if j.tErr != nil {
-				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + j.tErr.Error())})
-				continue
-			}
-			n := j.t.Replicas
-			if cpKnown && cp > 0 {
-				n = cp
-			}
-			c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&j.t.Template.Spec))
-			pl, ro = schedule.Simulate(c, j.t)
 		}
-		j.fs = append(j.fs, r.judgeRollout(j, c, pl, ro)...)
+		r.proveOne(j, cluster, dsVerdicts, cp, cpKnown)
+		j.t = schedule.Target{}
 	}
 	return true, nil
+}
+
+// proveOne proves one job's placement on cluster (nil without an
+// inventory), and judges its rollout.
+func (r *run) proveOne(j *job, cluster *schedule.Cluster, dsVerdicts map[*krmio.Item][]schedule.Verdict, cp int, cpKnown bool) {
+	s := r.s
+	var pl schedule.Placement
+	var ro schedule.Rollout
+	c := cluster
+	if c != nil {
+		proof := schedule.Proof{Workload: j.target.String(), Kind: j.target.Kind, Namespace: j.target.Namespace, Name: j.target.Name}
+		if j.tErr != nil {
+			j.fs = append(j.fs, schedule.Unreadable(j.tErr))
+		} else {
+			var pfs []results.Finding
+			proof, pfs = schedule.Prove(j.target, j.t, c)
+			j.fs = append(j.fs, pfs...)
+		}
+		if len(schedule.Eligible(proof.Verdicts)) == 0 {
+			j.fs = append(j.fs, portable(s, j.w, &j.t.Template.Spec, results.Error)...)
+		}
+		pl, ro = proof.Placement, proof.Rollout
+		pr := Proof{Proof: proof, NodePlugin: j.plugin}
+		if j.plugin != nil && j.plugin.Socket != "" {
+			pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
+			j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
+		}
+		j.proof = len(r.rep.Proofs)
+		r.rep.Proofs = append(r.rep.Proofs, pr)
+	} else {
+		if cpKnown {
+			j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
+		}
+		if j.plugin != nil {
+			j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
+		}
+		if j.tErr != nil {
+			j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + j.tErr.Error())})
+			return
+		}
+		n := j.t.Replicas
+		if cpKnown && cp > 0 {
+			n = cp
+		}
+		c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&j.t.Template.Spec))
+		pl, ro = schedule.Simulate(c, j.t)
+	}
+	j.fs = append(j.fs, r.judgeRollout(j, c, pl, ro)...)
 }
 
 // report turns each job's findings into results, its node plugin's first.

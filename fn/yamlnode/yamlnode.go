@@ -84,7 +84,7 @@ func Map(kv ...any) *yaml.RNode {
 		if v.IsNil() {
 			continue
 		}
-		m.Content = append(m.Content, yaml.NewStringRNode(kv[i].(string)).YNode(), v.YNode())
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: kv[i].(string)}, v.YNode())
 	}
 	return yaml.NewRNode(m)
 }
