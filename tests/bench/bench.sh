@@ -28,18 +28,28 @@ if [ -n "${BASE:-}" ]; then
   tools="base-$BASE $tools"
 fi
 
-# measure CMD INPUT: prints "median_seconds median_peak_kb" (wall time from
-# the shell's microsecond clock; peak RSS from GNU time)
+# measure INPUT TOOL...: runs the tools in turns, RUNS times, so that a
+# busy machine slows them alike, and prints "tool median_seconds
+# median_peak_kb" for each (wall time from the shell's microsecond clock;
+# peak RSS from GNU time)
 measure() {
-  local cmd=$1 input=$2 t=() m=()
+  local input=$1 tool
+  shift
+  for tool in "$@"; do : >"$work/t.$tool"; : >"$work/m.$tool"; done
   for _ in $(seq "$runs"); do
-    local start=$EPOCHREALTIME
-    /usr/bin/time -f "%M" -o "$work/time" "$cmd" <"$input" >/dev/null 2>&1
-    local end=$EPOCHREALTIME
-    t+=("$(echo "$end - $start" | bc -l)"); m+=("$(cat "$work/time")")
+    for tool in "$@"; do
+      local start=$EPOCHREALTIME
+      /usr/bin/time -f "%M" -o "$work/time" "$work/$tool" <"$input" >/dev/null 2>&1
+      local end=$EPOCHREALTIME
+      echo "$end - $start" | bc -l >>"$work/t.$tool"
+      cat "$work/time" >>"$work/m.$tool"
+    done
   done
-  printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%s ", a[int((NR+1)/2)]}'
-  printf '%s\n' "${m[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  for tool in "$@"; do
+    printf '%s ' "$tool"
+    sort -g "$work/t.$tool" | awk '{a[NR]=$1} END {printf "%s ", a[int((NR+1)/2)]}'
+    sort -g "$work/m.$tool" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+  done
 }
 
 printf 'apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  data: {on-no-match: ignore}\n' >"$work/empty.yaml"
@@ -48,11 +58,10 @@ for size in $sizes; do
   for every in $mixes; do
     "$work/gen" -n "$size" -csi-every "$every" >"$work/in.yaml"
     declare -A sec mem
-    for tool in $tools; do
-      read -r s k < <(measure "$work/$tool" "$work/in.yaml")
+    while read -r tool s k; do
       sec[$tool]=$s; mem[$tool]=$k
       printf '%-8s %-10s %-18s %10.4f %12.1f\n' "$size" "$every" "$tool" "$s" "$(echo "$k/1024" | bc -l)"
-    done
+    done < <(measure "$work/in.yaml" $tools)
     for tool in $tools; do
       case $tool in roundtrip | sdknoop) continue ;; esac
       awk -v t="$tool" -v a="${sec[$tool]}" -v b="${sec[roundtrip]}" -v c="${sec[sdknoop]}" -v ma="${mem[$tool]}" -v mb="${mem[roundtrip]}" -v n="$size" -v e="$every" \
@@ -62,8 +71,6 @@ for size in $sizes; do
 done
 echo "start-up on an empty list (median of $((runs * 4)) runs):"
 runs=$((runs * 4))
-for tool in $tools; do
-  [ "$tool" = roundtrip ] && continue
-  read -r s k < <(measure "$work/$tool" "$work/empty.yaml")
+while read -r tool s k; do
   printf '  %-18s %8.4fs %8.1f MB\n' "$tool" "$s" "$(echo "$k/1024" | bc -l)"
-done
+done < <(measure "$work/empty.yaml" ${tools/roundtrip /})
