@@ -1,6 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -79,5 +83,55 @@ func TestDecode(t *testing.T) {
 	}
 	if err := Decode(yaml.MustParse("{tolerationSeconds: soon}"), &tol); err == nil {
 		t.Error("a wrong type must be an error")
+	}
+}
+
+// slowDecode is Decode through yaml.v3's decoding into Go values, what the
+// fast path must agree with.
+func slowDecode(n *yaml.RNode, out any) error {
+	var v any
+	if err := n.YNode().Decode(&v); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, out)
+}
+
+// TestDecodeAsYAMLv3 holds the JSON fast path to yaml.v3's reading: the
+// same values and the same errors, into an API type and into any.
+func TestDecodeAsYAMLv3(t *testing.T) {
+	docs := []string{
+		`{metadata: {labels: {app: a, "n": "1"}}, spec: {containers: [{name: c, args: [--x=1, "2"], ports: [{containerPort: 80, hostPort: 0}]}], hostNetwork: true, tolerations: [{key: k, operator: Exists, tolerationSeconds: 30}]}}`,
+		"spec:\n  containers:\n  - name: \"q\\\"uote\\\\\"\n    image: ünï/code:1\n    env: [{name: A, value: \"<&>\"}]\n  nodeSelector: {a: ~, b: null}\n",
+		"spec: {replicas: 012, x: 0x1F, y: 1_000, z: +5, f: 1.5, t: 2001-12-14, big: 99999999999999999999}",
+		"spec: {hostNetwork: True, enableServiceLinks: FALSE, shareProcessNamespace: yes}",
+		"spec: {containers: [{name: 3}]}",
+		"spec: {priority: \"12\"}",
+		"metadata: {name: a, Name: b}\nspec: {}\n",
+		"spec: {terminationGracePeriodSeconds: -30, activeDeadlineSeconds: 0}",
+		"a: &x {k: v}\nb: *x\nspec: {}\n",
+		"spec:\n  <<: {hostNetwork: true}\n",
+		"spec: {1: x}",
+		"spec: {containers: [{name: c, args: [!!binary aGVsbG8=]}]}",
+		"spec: {containers: [{name: \"\\x01\\t\"}]}",
+	}
+	for i, d := range docs {
+		n := yaml.MustParse(d)
+		if b := new(bytes.Buffer); i < 2 && !toJSON(b, n.YNode()) {
+			t.Errorf("%s: a manifest's usual nodes must take the fast path", d)
+		}
+		var fast, slow corev1.PodTemplateSpec
+		fe, se := Decode(n, &fast), slowDecode(n, &slow)
+		if fmt.Sprint(fe) != fmt.Sprint(se) || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s:\nfast: %+v, %v\nslow: %+v, %v", d, fast, fe, slow, se)
+		}
+		var fa, sa any
+		fe, se = Decode(n, &fa), slowDecode(n, &sa)
+		if fmt.Sprint(fe) != fmt.Sprint(se) || !reflect.DeepEqual(fa, sa) {
+			t.Errorf("%s into any:\nfast: %v, %v\nslow: %v, %v", d, fa, fe, sa, se)
+		}
 	}
 }
