@@ -209,6 +209,14 @@ func (it *Item) decode() (n, root *yaml.Node, err error) {
 // again on output.
 func (it *Item) MarkChanged() { it.changed = it.node != nil }
 
+// settle makes an item's output text its input once it is written, as
+// InsertAfter does for a new item: its decoded node (an output of
+// thousands of changed items holds thousands) is let go, and decoded
+// again from the text if it is asked for.
+func (it *Item) settle(text []byte) {
+	it.raw, it.root, it.node, it.changed = text, nil, nil, false
+}
+
 // Changed reports whether the item will be encoded again on output.
 func (it *Item) Changed() bool { return it.changed }
 

@@ -66,3 +66,39 @@ func TestDecodeAll(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSettles: once written, a changed item reads as its output, and
+// a second write and a second edit start from there.
+func TestWriteSettles(t *testing.T) {
+	rl, err := ParseResourceList([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    k: v # why\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := rl.Items[0]
+	n, err := it.Node()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Content[7].Content[1].Value = "w"
+	it.MarkChanged()
+	var first, second bytes.Buffer
+	if err := rl.Write(&first, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.Write(&second, nil); err != nil || second.String() != first.String() {
+		t.Fatalf("a second write: %v\n%s", err, second.String())
+	}
+	if !strings.Contains(first.String(), "k: w # why\n") || it.Changed() {
+		t.Fatalf("first write:\n%s", first.String())
+	}
+	n, err = it.Node()
+	if err != nil || n.Content[7].Content[1].Value != "w" {
+		t.Fatalf("the node read again must hold the edit: %v", err)
+	}
+	n.Content[7].Content[1].Value = "x"
+	it.MarkChanged()
+	var third bytes.Buffer
+	if err := rl.Write(&third, nil); err != nil || third.String() != strings.Replace(first.String(), "k: w", "k: x", 1) {
+		t.Fatalf("a second edit: %v\n%s", err, third.String())
+	}
+}

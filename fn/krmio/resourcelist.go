@@ -676,7 +676,8 @@ const parallelAbove = 32
 // encodeChanged encodes the changed items among parts, on every core when
 // there are many: re-encoding is most of a run's work when a large input
 // has many targets, and items encode independently (the encoder only
-// reads their nodes). encoded[i] is item part i's text.
+// reads their nodes). encoded[i] is item part i's text. Each changed item
+// settles on its text, so that the nodes are let go as they are written.
 func encodeChanged(parts []part) ([][]byte, error) {
 	encoded := make([][]byte, len(parts))
 	var changed []int
@@ -692,7 +693,10 @@ func encodeChanged(parts []part) ([][]byte, error) {
 	errs := make([]error, len(parts))
 	forEach(len(changed), func(k int) {
 		i := changed[k]
-		encoded[i], errs[i] = parts[i].item.Bytes()
+		it := parts[i].item
+		if encoded[i], errs[i] = it.Bytes(); errs[i] == nil {
+			it.settle(encoded[i])
+		}
 	})
 	for _, i := range changed {
 		if errs[i] != nil {
