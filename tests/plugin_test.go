@@ -81,7 +81,7 @@ func TestTransformerPlugin(t *testing.T) {
 	cmd := exec.Command(tools["kustomize"][0], "build", "--enable-alpha-plugins", dir)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
-	if err == nil || !bytes.Contains(out, []byte("error: `spec.replicaBounds.max` must be >= 1, got 0")) {
+	if err == nil || !bytes.Contains(out, []byte("error: `spec.replicaBounds.max` must be between 1 and 100, got 0")) {
 		t.Errorf("want a failed build naming the field, got %v:\n%s", err, out)
 	}
 }

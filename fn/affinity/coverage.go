@@ -66,6 +66,6 @@ func Unportable(spec *corev1.PodSpec, sev results.Severity) []results.Finding {
 		where = "none"
 	}
 	return []results.Finding{{Rule: nodeRule, Severity: sev, Field: requiredPath,
-		Message: fmt.Sprintf("node affinity: the required rule the input already had, kept by `spec.nodeAffinity.existing: Merge`, matches no control-plane node of %s (of the distributions this function knows, %s), so its pods would stay Pending there; set `spec.nodeAffinity.existing: Replace` (ConfigMap: existing-affinity=replace) to use the policy's terms",
-			strings.Join(miss, ", "), where)}}
+		Text: results.Text(fmt.Sprintf("node affinity: the required rule the input already had, kept by `spec.nodeAffinity.existing: Merge`, matches no control-plane node of %s (of the distributions this function knows, %s), so its pods would stay Pending there; set `spec.nodeAffinity.existing: Replace` (ConfigMap: existing-affinity=replace) to use the policy's terms",
+			strings.Join(miss, ", "), where))}}
 }

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/results"
@@ -32,94 +32,93 @@ type Node struct {
 // Apply edits the workload's node affinity.
 func (f Node) Apply(w *workload.Workload) []results.Finding {
 	var out []results.Finding
-	aff := yn.Lookup(w.Obj, "spec", "template", "spec", "affinity")
-	na := yn.Get(aff, "nodeAffinity")
-	existing := yn.Items(yn.Lookup(na, required, "nodeSelectorTerms"))
+	na := w.PodField("affinity", "nodeAffinity")
+	existing := yn.Elements(yn.Get(na, required, "nodeSelectorTerms"))
 
-	if f.Existing == config.Replace && yn.Get(na, required) != nil && f.Type != config.Required {
-		yn.Delete(na, required)
+	if f.Existing == config.Replace && !yn.Get(na, required).IsNil() && f.Type != config.Required {
+		_, _ = na.Pipe(yaml.Clear(required))
 		cleanUp(w)
 		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + required,
-			Message:   "node affinity: dropped the required rule",
-			Violation: fmt.Sprintf("`%s.%s` must not be set (existing: Replace)", nodeAffPath, required)})
+			Text: results.Change{Done: "node affinity: dropped the required rule",
+				Required: fmt.Sprintf("`%s.%s` must not be set (existing: Replace)", nodeAffPath, required)}})
 	}
 	switch f.Type {
 	case config.Required:
-		var terms []*yaml.Node
+		var terms []*yaml.RNode
 		if f.Existing == config.Replace || len(existing) == 0 {
 			terms = f.policyTerms()
 		} else {
 			terms = conjunction(existing, f.policyTerms())
 		}
-		if slices.Equal(terms, existing) || sameTerms(terms, existing) {
+		if sameNodes(terms, existing) || sameTerms(terms, existing) {
 			return out
 		}
 		na := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "nodeAffinity", yaml.MappingNode, yn.AffinityOrder)
 		req := yn.Ensure(na, required, yaml.MappingNode, yn.NodeAffinityOrder)
 		yn.Set(req, "nodeSelectorTerms", yn.Seq(terms...), nil)
 		msg := fmt.Sprintf("node affinity: required a control-plane node (%d terms, was %d)", len(terms), len(existing))
-		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: requiredPath, Message: msg,
-			Violation: fmt.Sprintf("`%s` must require a node with one of the labels %s", requiredPath, strings.Join(f.Labels, ", ")),
-			Current:   describeTerms(existing), Proposed: describeTerms(terms)})
+		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: requiredPath, Text: results.Change{Done: msg,
+			Required: fmt.Sprintf("`%s` must require a node with one of the labels %s", requiredPath, strings.Join(f.Labels, ", "))},
+			Current: describeTerms(existing), Proposed: describeTerms(terms)})
 	case config.Preferred:
 		na := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "nodeAffinity", yaml.MappingNode, yn.AffinityOrder)
 		pref := yn.Ensure(na, preferred, yaml.SequenceNode, yn.NodeAffinityOrder)
 		var added, reweighted []string
 		for _, l := range f.Labels {
 			if t := preference(pref, l); t != nil {
-				if w := yn.Get(t, "weight"); yn.String(w) != "100" {
-					reweighted = append(reweighted, fmt.Sprintf("%s weight %s -> 100", l, yn.String(w)))
+				if w := yn.String(t, "weight"); w != "100" {
+					reweighted = append(reweighted, fmt.Sprintf("%s weight %s -> 100", l, w))
 					yn.SetScalar(t, "weight", yn.Int(100), []string{"weight", "preference"})
 				}
 				continue
 			}
-			pref.Content = append(pref.Content, yn.Map(
+			pref.YNode().Content = append(pref.YNode().Content, yn.Map(
 				"weight", yn.Int(100),
-				"preference", yn.Map("matchExpressions", yn.Seq(exists(l)))))
+				"preference", yn.Map("matchExpressions", yn.Seq(exists(l)))).YNode())
 			added = append(added, l)
 		}
 		if len(added) > 0 {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
-				Message:   "node affinity: preferred " + strings.Join(added, ", "),
-				Violation: fmt.Sprintf("`%s.%s` must prefer nodes with the labels %s", nodeAffPath, preferred, strings.Join(added, ", "))})
+				Text: results.Change{Done: "node affinity: preferred " + strings.Join(added, ", "),
+					Required: fmt.Sprintf("`%s.%s` must prefer nodes with the labels %s", nodeAffPath, preferred, strings.Join(added, ", "))}})
 		}
 		if len(reweighted) > 0 {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
-				Message:   "node affinity: " + strings.Join(reweighted, ", "),
-				Violation: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))})
+				Text: results.Change{Done: "node affinity: " + strings.Join(reweighted, ", "),
+					Required: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))}})
 		}
 		if f.Existing == config.Merge && mentionsAny(existing, f.Labels) {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Warning, Field: requiredPath,
-				Message: "node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it"})
+				Text: results.Text("node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it")})
 		}
 	}
 	return out
 }
 
-func (f Node) policyTerms() []*yaml.Node {
-	terms := make([]*yaml.Node, len(f.Labels))
+func (f Node) policyTerms() []*yaml.RNode {
+	terms := make([]*yaml.RNode, len(f.Labels))
 	for i, l := range f.Labels {
 		terms[i] = yn.Map("matchExpressions", yn.Seq(exists(l)))
 	}
 	return terms
 }
 
-func exists(label string) *yaml.Node {
-	return yn.Map("key", yn.Str(label), "operator", yn.Str("Exists"))
+func exists(label string) *yaml.RNode {
+	return yn.Map("key", yaml.NewStringRNode(label), "operator", yaml.NewStringRNode("Exists"))
 }
 
 // cleanUp removes the affinity blocks an edit left empty.
 func cleanUp(w *workload.Workload) {
-	ps := yn.Lookup(w.Obj, "spec", "template", "spec")
+	ps := w.PodField()
 	aff := yn.Get(ps, "affinity")
 	yn.DeleteIfEmpty(aff, "nodeAffinity")
 	yn.DeleteIfEmpty(ps, "affinity")
 }
 
 // preference returns the preferred term that asks for label alone, or nil.
-func preference(pref *yaml.Node, label string) *yaml.Node {
-	for _, t := range yn.Items(pref) {
-		exprs := yn.Items(yn.Lookup(t, "preference", "matchExpressions"))
+func preference(pref *yaml.RNode, label string) *yaml.RNode {
+	for _, t := range yn.Elements(pref) {
+		exprs := yn.Elements(yn.Get(t, "preference", "matchExpressions"))
 		if len(exprs) == 1 && parseExpr(exprs[0]).equal(parseExpr(exists(label))) {
 			return t
 		}
@@ -127,10 +126,10 @@ func preference(pref *yaml.Node, label string) *yaml.Node {
 	return nil
 }
 
-func mentionsAny(terms []*yaml.Node, labels []string) bool {
+func mentionsAny(terms []*yaml.RNode, labels []string) bool {
 	for _, t := range terms {
-		for _, e := range yn.Items(yn.Get(t, "matchExpressions")) {
-			if slices.Contains(labels, yn.String(yn.Get(e, "key"))) {
+		for _, e := range yn.Elements(yn.Get(t, "matchExpressions")) {
+			if slices.Contains(labels, yn.String(e, "key")) {
 				return true
 			}
 		}
@@ -144,9 +143,9 @@ type expr struct {
 	values  []string // sorted
 }
 
-func parseExpr(n *yaml.Node) expr {
-	e := expr{key: yn.String(yn.Get(n, "key")), op: yn.String(yn.Get(n, "operator"))}
-	for _, v := range yn.Items(yn.Get(n, "values")) {
+func parseExpr(n *yaml.RNode) expr {
+	e := expr{key: yn.String(n, "key"), op: yn.String(n, "operator")}
+	for _, v := range yn.Elements(yn.Get(n, "values")) {
 		e.values = append(e.values, yn.String(v))
 	}
 	slices.Sort(e.values)
@@ -177,16 +176,16 @@ func (e expr) implies(o expr) bool {
 
 // term is a node selector term read for comparison.
 type term struct {
-	node          *yaml.Node
+	node          *yaml.RNode
 	exprs, fields []expr
 }
 
-func parseTerm(n *yaml.Node) term {
+func parseTerm(n *yaml.RNode) term {
 	t := term{node: n}
-	for _, e := range yn.Items(yn.Get(n, "matchExpressions")) {
+	for _, e := range yn.Elements(yn.Get(n, "matchExpressions")) {
 		t.exprs = append(t.exprs, parseExpr(e))
 	}
-	for _, e := range yn.Items(yn.Get(n, "matchFields")) {
+	for _, e := range yn.Elements(yn.Get(n, "matchFields")) {
 		t.fields = append(t.fields, parseExpr(e))
 	}
 	return t
@@ -212,7 +211,7 @@ func allImplied(have, need []expr) bool {
 // added, and a term that implies another (so is narrower) is dropped, so a
 // rule that already implies the policy comes back as the same nodes, and a
 // second run changes nothing.
-func conjunction(existing, policy []*yaml.Node) []*yaml.Node {
+func conjunction(existing, policy []*yaml.RNode) []*yaml.RNode {
 	var terms []term
 	for _, e := range existing {
 		et := parseTerm(e)
@@ -222,17 +221,17 @@ func conjunction(existing, policy []*yaml.Node) []*yaml.Node {
 				terms = append(terms, et)
 				continue
 			}
-			n := yn.Copy(e)
+			n := e.Copy()
 			exprs := yn.Ensure(n, "matchExpressions", yaml.SequenceNode, yn.NodeSelectorTermOrder)
-			for _, pe := range yn.Items(yn.Get(p, "matchExpressions")) {
+			for _, pe := range yn.Elements(yn.Get(p, "matchExpressions")) {
 				if !allImplied(et.exprs, []expr{parseExpr(pe)}) {
-					exprs.Content = append(exprs.Content, yn.Copy(pe))
+					exprs.YNode().Content = append(exprs.YNode().Content, pe.Copy().YNode())
 				}
 			}
 			terms = append(terms, parseTerm(n))
 		}
 	}
-	var out []*yaml.Node
+	var out []*yaml.RNode
 	for i, t := range terms {
 		redundant := false
 		for j, o := range terms {
@@ -246,23 +245,28 @@ func conjunction(existing, policy []*yaml.Node) []*yaml.Node {
 				break
 			}
 		}
-		if !redundant && !slices.Contains(out, t.node) {
+		if !redundant && !slices.ContainsFunc(out, func(o *yaml.RNode) bool { return o.YNode() == t.node.YNode() }) {
 			out = append(out, t.node)
 		}
 	}
 	return out
 }
 
+// sameNodes reports whether two term lists are the same nodes.
+func sameNodes(a, b []*yaml.RNode) bool {
+	return slices.EqualFunc(a, b, func(x, y *yaml.RNode) bool { return x.YNode() == y.YNode() })
+}
+
 // sameTerms reports whether two term lists say the same, in the same order.
-func sameTerms(a, b []*yaml.Node) bool {
-	return slices.EqualFunc(a, b, func(x, y *yaml.Node) bool {
+func sameTerms(a, b []*yaml.RNode) bool {
+	return slices.EqualFunc(a, b, func(x, y *yaml.RNode) bool {
 		tx, ty := parseTerm(x), parseTerm(y)
 		return slices.EqualFunc(tx.exprs, ty.exprs, expr.equal) && slices.EqualFunc(tx.fields, ty.fields, expr.equal)
 	})
 }
 
 // describeTerms shows terms briefly: "a Exists | b Exists, c In [x]".
-func describeTerms(terms []*yaml.Node) string {
+func describeTerms(terms []*yaml.RNode) string {
 	if len(terms) == 0 {
 		return "none"
 	}

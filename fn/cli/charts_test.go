@@ -54,18 +54,11 @@ func TestCharts(t *testing.T) {
 		t.Skipf("chart renders not found at %s", root)
 	}
 	dir := t.TempDir()
-	write := func(name, s string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	auto := write("auto.yaml", autoPolicy)
+	auto := writeFile(t, dir, "auto.yaml", autoPolicy)
 	policies := map[string][]string{
 		"default":      nil,
-		"auto-kubeadm": {"--config", auto, "--nodes", write("kubeadm.yaml", kubeadm3)},
-		"auto-rke2":    {"--config", auto, "--nodes", write("rke2.yaml", rke2)},
+		"auto-kubeadm": {"--config", auto, "--nodes", writeFile(t, dir, "kubeadm.yaml", kubeadm3)},
+		"auto-rke2":    {"--config", auto, "--nodes", writeFile(t, dir, "rke2.yaml", rke2)},
 	}
 	for _, r := range renders {
 		chart := strings.TrimSuffix(filepath.Base(r), ".yaml")

@@ -14,6 +14,8 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/kptdev/krm-functions-sdk/go/fn"
+
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/krmio"
@@ -22,7 +24,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/schedule"
 	"go.yaml.in/yaml/v3"
 
-	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Version is stamped by the build.
@@ -131,7 +133,7 @@ func runFunction(io IO) int {
 	if rl.Kind != "ResourceList" {
 		return fail(io, fmt.Errorf("stdin must hold a ResourceList (kind: ResourceList), got kind %q; to transform manifest files run `csi-placement PATH...` or `csi-placement -`", rl.Kind))
 	}
-	var rs []results.Result
+	var rs fn.Results
 	fc, err := fcValue(rl.FunctionConfig)
 	if err != nil {
 		return fail(io, err)
@@ -246,7 +248,7 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 	}
 	rs := rep.Results
 	if explain != "" {
-		if len(rep.Proofs) == 0 && !results.HasErrors(rs) {
+		if len(rep.Proofs) == 0 && rs.ExitCode() == 0 {
 			return fail(io, fmt.Errorf("explain needs the cluster's Node objects: --nodes FILE, with FILE from `kubectl get nodes -o yaml`"))
 		}
 		write := writeExplain
@@ -265,7 +267,7 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 	// On an error nothing is written, as kustomize and kpt write nothing:
 	// `csi-placement chart.yaml | kubectl apply -f -` must not apply what
 	// the policy refused.
-	if results.HasErrors(rs) {
+	if rs.ExitCode() != 0 {
 		return printResults(io.Stderr, rs, least)
 	}
 	var out bytes.Buffer
@@ -354,28 +356,28 @@ func fcValue(section []byte) ([]byte, error) {
 	return yaml.Marshal(&doc.FunctionConfig)
 }
 
-func configResults(err error) []results.Result {
+func configResults(err error) fn.Results {
 	var errs config.Errors
 	if !errors.As(err, &errs) {
-		return []results.Result{{Severity: results.Error, Message: err.Error()}}
+		return fn.Results{{Severity: results.Error, Message: err.Error()}}
 	}
-	rs := make([]results.Result, len(errs))
+	rs := make(fn.Results, len(errs))
 	for i, e := range errs {
-		rs[i] = results.Result{Severity: results.Error, Message: e.Msg, Field: &results.Field{Path: e.Field}}
+		rs[i] = &fn.Result{Severity: results.Error, Message: e.Msg, Field: &fn.Field{Path: e.Field}}
 	}
 	return rs
 }
 
 // printResults writes results of at least the given severity to w, one a
 // line, and returns the exit code they call for.
-func printResults(w io.Writer, rs []results.Result, least results.Severity) int {
-	rank := map[results.Severity]int{results.Info: 0, results.Warning: 1, results.Error: 2}
+func printResults(w io.Writer, rs fn.Results, least fn.Severity) int {
+	rank := map[fn.Severity]int{results.Info: 0, results.Warning: 1, results.Error: 2}
 	for _, r := range rs {
 		if rank[r.Severity] >= rank[least] {
-			fmt.Fprintln(w, r.String())
+			fmt.Fprintln(w, results.Line(r))
 		}
 	}
-	if results.HasErrors(rs) {
+	if rs.ExitCode() != 0 {
 		return ExitError
 	}
 	return ExitOK
@@ -394,5 +396,5 @@ func isLocalConfig(it *krmio.Item) bool {
 		return false
 	}
 	obj, err := it.Node()
-	return err == nil && yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] == "true"
+	return err == nil && kyaml.NewRNode(obj).GetAnnotations()[detect.LocalConfig] == "true"
 }

@@ -97,15 +97,8 @@ func TestSchedulerCases(t *testing.T) {
 	}} {
 		for pass := range 2 { // the second pass is on the first one's output
 			dir := t.TempDir()
-			write := func(name, s string) string {
-				p := filepath.Join(dir, name)
-				if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return p
-			}
-			cfg, nodes := write("p.yaml", tc.policy), write("nodes.yaml", kubeadm3)
-			write("in.yaml", tc.input)
+			cfg, nodes := writeFile(t, dir, "p.yaml", tc.policy), writeFile(t, dir, "nodes.yaml", kubeadm3)
+			writeFile(t, dir, "in.yaml", tc.input)
 			t.Chdir(dir)
 			out, stderr, code := run(t, "", nil, "--config", cfg, "--nodes", nodes, "in.yaml")
 			if code != tc.code {
@@ -120,7 +113,7 @@ func TestSchedulerCases(t *testing.T) {
 			}
 			if code == 0 {
 				tc.input = out
-				write("in.yaml", out)
+				writeFile(t, dir, "in.yaml", out)
 			}
 			js, _, _ := run(t, "", nil, "explain", "--output", "json", "--config", cfg, "--nodes", nodes, "in.yaml")
 			var ex explainJSON

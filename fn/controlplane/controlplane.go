@@ -5,6 +5,8 @@
 package controlplane
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -26,7 +28,7 @@ var Distributions = []Distribution{
 		Taints: []corev1.Taint{{Key: role + "control-plane", Effect: corev1.TaintEffectNoSchedule}}},
 	{Name: "K3s/RKE2", Labels: map[string]string{role + "control-plane": "true", role + "etcd": "true"}},
 	{Name: "Rancher-provisioned RKE2/K3s", Labels: map[string]string{role + "control-plane": "true", role + "etcd": "true"},
-		Taints: []corev1.Taint{{Key: role + "control-plane", Effect: corev1.TaintEffectNoSchedule}, {Key: role + "etcd", Effect: corev1.TaintEffectNoExecute}}},
+		Taints: []corev1.Taint{{Key: role + "control-plane", Value: "true", Effect: corev1.TaintEffectNoSchedule}, {Key: role + "etcd", Value: "true", Effect: corev1.TaintEffectNoExecute}}},
 	{Name: "RKE1", Labels: map[string]string{role + "controlplane": "true", role + "etcd": "true"},
 		Taints: []corev1.Taint{{Key: role + "controlplane", Value: "true", Effect: corev1.TaintEffectNoSchedule}, {Key: role + "etcd", Value: "true", Effect: corev1.TaintEffectNoExecute}}},
 	{Name: "Harvester", Labels: map[string]string{role + "control-plane": "true", role + "etcd": "true", role + "master": "true", "node-role.harvesterhci.io/management": "true"}},
@@ -46,4 +48,30 @@ func (d Distribution) Node() *corev1.Node {
 // distributions table describes; other keys it cannot judge.
 func IsRoleKey(k string) bool {
 	return len(k) > len(role) && k[:len(role)] == role || k == "node-role.harvesterhci.io/management"
+}
+
+// Taints are the taints of every distribution's control-plane nodes, each
+// once, the NoSchedule ones first: what a pod must tolerate to run on any
+// of them when the input has no Node objects. The values count: an Equal
+// toleration without a value does not tolerate control-plane=true.
+func Taints() []corev1.Taint {
+	var out []corev1.Taint
+	for _, d := range Distributions {
+		for _, t := range d.Taints {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b corev1.Taint) int {
+		return rank(a.Effect) - rank(b.Effect)
+	})
+	return out
+}
+
+func rank(e corev1.TaintEffect) int {
+	if e == corev1.TaintEffectNoSchedule {
+		return 0
+	}
+	return 1
 }

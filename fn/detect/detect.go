@@ -26,17 +26,21 @@ const LocalConfig = "config.kubernetes.io/local-config"
 // StatefulSets are never decoded; without targets, neither are workloads
 // whose text names no CSI sidecar.
 func Select(items []*krmio.Item, targets []config.Target) ([]*workload.Workload, error) {
-	var out []*workload.Workload
+	var candidates []*krmio.Item
 	for _, it := range items {
-		if !maybeWorkload(it) || len(targets) == 0 && !mentionsSidecar(it.Raw()) {
-			continue
+		if maybeWorkload(it) && (len(targets) > 0 || mentionsSidecar(it.Raw())) {
+			candidates = append(candidates, it)
 		}
+	}
+	krmio.DecodeAll(candidates)
+	var out []*workload.Workload
+	for _, it := range candidates {
 		obj, err := it.Node()
 		if err != nil {
 			return nil, err
 		}
 		w := workload.New(it, obj)
-		if !isWorkload(w) || w.Annotations()[LocalConfig] == "true" {
+		if !isWorkload(w) || w.GetAnnotations()[LocalConfig] == "true" {
 			continue
 		}
 		if len(targets) == 0 && IsController(w) || matchesAny(targets, w) {
@@ -74,10 +78,9 @@ func mentionsSidecar(raw []byte) bool {
 // template is a CSI controller sidecar, by its name or by the last path
 // segment of its image without tag or digest.
 func IsController(w *workload.Workload) bool {
-	ps := yn.Lookup(w.Obj, "spec", "template", "spec")
 	for _, list := range []string{"containers", "initContainers"} {
-		for _, c := range yn.Items(yn.Get(ps, list)) {
-			if isSidecar(yn.String(yn.Get(c, "name"))) || isSidecar(ImageName(yn.String(yn.Get(c, "image")))) {
+		for _, c := range yn.Elements(w.PodField(list)) {
+			if isSidecar(yn.String(c, "name")) || isSidecar(ImageName(yn.String(c, "image"))) {
 				return true
 			}
 		}
@@ -125,7 +128,7 @@ func Matches(t config.Target, w *workload.Workload) bool {
 		}
 	}
 	if len(t.Labels) > 0 {
-		labels := yn.StringMap(yn.Lookup(w.Obj, "metadata", "labels"))
+		labels := w.GetLabels()
 		for k, v := range t.Labels {
 			if got, ok := labels[k]; !ok || got != v {
 				return false

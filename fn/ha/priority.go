@@ -5,6 +5,8 @@ package ha
 import (
 	"fmt"
 
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -20,16 +22,16 @@ type Priority struct {
 
 // Apply sets spec.template.spec.priorityClassName.
 func (f Priority) Apply(w *workload.Workload) []results.Finding {
-	cur := yn.String(yn.Lookup(w.Obj, "spec", "template", "spec", "priorityClassName"))
+	cur := yn.String(w.PodField("priorityClassName"))
 	switch cur {
 	case f.Name:
 		return nil
 	case "":
-		yn.SetScalar(w.PodSpec(), "priorityClassName", yn.Str(f.Name), yn.PodSpecOrder)
+		yn.SetScalar(w.PodSpec(), "priorityClassName", yaml.NewStringRNode(f.Name), yn.PodSpecOrder)
 		return []results.Finding{{Rule: "priority", Severity: results.Info, Field: priorityPath,
-			Message:   "priorityClassName: set " + f.Name,
-			Violation: fmt.Sprintf("`%s` must be set to %s", priorityPath, f.Name), Proposed: f.Name}}
+			Text: results.Change{Done: "priorityClassName: set " + f.Name,
+				Required: fmt.Sprintf("`%s` must be set to %s", priorityPath, f.Name)}, Proposed: f.Name}}
 	}
 	return []results.Finding{{Rule: "priority", Severity: results.Warning, Field: priorityPath,
-		Message: fmt.Sprintf("priorityClassName: the workload asks for %q, not %q; left as it is", cur, f.Name)}}
+		Text: results.Text(fmt.Sprintf("priorityClassName: the workload asks for %q, not %q; left as it is", cur, f.Name))}}
 }

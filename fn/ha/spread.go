@@ -3,9 +3,9 @@ package ha
 import (
 	"fmt"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -24,30 +24,30 @@ type Spread struct {
 // Apply edits spec.template.spec.topologySpreadConstraints.
 func (f Spread) Apply(w *workload.Workload) []results.Finding {
 	labels := w.TemplateLabels()
-	for _, c := range yn.Items(yn.Lookup(w.Obj, "spec", "template", "spec", "topologySpreadConstraints")) {
-		if sel := yn.Get(c, "labelSelector"); yn.String(yn.Get(c, "topologyKey")) == f.TopologyKey && !yn.IsNull(sel) && affinity.Matches(sel, labels) {
+	for _, c := range yn.Elements(w.PodField("topologySpreadConstraints")) {
+		if sel := yn.Get(c, "labelSelector"); yn.String(c, "topologyKey") == f.TopologyKey && api.Selects(sel, labels) {
 			return nil
 		}
 	}
 	sel := w.OwnSelector()
 	if sel == nil {
 		return []results.Finding{{Rule: "topology spread", Severity: results.Error, Field: "spec.selector",
-			Message: "topology spread: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"}}
+			Text: results.Text("topology spread: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods")}}
 	}
-	var keys *yaml.Node
+	var keys *yaml.RNode
 	if w.Kind == "Deployment" {
 		// Spread each rollout's pods on their own, as the Kubernetes docs
 		// recommend: pod-template-hash differs between ReplicaSets.
-		keys = yn.Seq(yn.Str("pod-template-hash"))
+		keys = yn.Seq(yaml.NewStringRNode("pod-template-hash"))
 	}
 	list := yn.Ensure(w.PodSpec(), "topologySpreadConstraints", yaml.SequenceNode, yn.PodSpecOrder)
-	list.Content = append(list.Content, yn.Map(
+	list.YNode().Content = append(list.YNode().Content, yn.Map(
 		"maxSkew", yn.Int(f.MaxSkew),
-		"topologyKey", yn.Str(f.TopologyKey),
-		"whenUnsatisfiable", yn.Str(f.WhenUnsatisfiable),
+		"topologyKey", yaml.NewStringRNode(f.TopologyKey),
+		"whenUnsatisfiable", yaml.NewStringRNode(f.WhenUnsatisfiable),
 		"labelSelector", sel,
-		"matchLabelKeys", keys))
+		"matchLabelKeys", keys).YNode())
 	return []results.Finding{{Rule: "topology spread", Severity: results.Info, Field: spreadPath,
-		Message:   fmt.Sprintf("topology spread: added maxSkew %d on %s (%s)", f.MaxSkew, f.TopologyKey, f.WhenUnsatisfiable),
-		Violation: fmt.Sprintf("`%s` must spread the workload's own pods over %s", spreadPath, f.TopologyKey)}}
+		Text: results.Change{Done: fmt.Sprintf("topology spread: added maxSkew %d on %s (%s)", f.MaxSkew, f.TopologyKey, f.WhenUnsatisfiable),
+			Required: fmt.Sprintf("`%s` must spread the workload's own pods over %s", spreadPath, f.TopologyKey)}}}
 }

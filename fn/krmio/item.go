@@ -21,6 +21,9 @@ package krmio
 import (
 	"bytes"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -125,6 +128,41 @@ func (it *Item) Node() (*yaml.Node, error) {
 	return n, nil
 }
 
+// DecodeAll decodes items on every core when there are many, so that
+// Node then returns at once what it would have: the node or the error.
+// Items decode independently; each is decoded once.
+func DecodeAll(items []*Item) {
+	forEach(len(items), func(i int) { _, _ = items[i].Node() })
+}
+
+// forEach runs f for 0..n-1 on every core when n is large enough to pay
+// for the goroutines.
+func forEach(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/parallelAbove+1)
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // where names the item in errors.
 func (it *Item) where() string {
 	if it.seqIndent < 0 {
@@ -170,6 +208,14 @@ func (it *Item) decode() (n, root *yaml.Node, err error) {
 // MarkChanged records that the item's node was edited, so that it is encoded
 // again on output.
 func (it *Item) MarkChanged() { it.changed = it.node != nil }
+
+// settle makes an item's output text its input once it is written, as
+// InsertAfter does for a new item: its decoded node (an output of
+// thousands of changed items holds thousands) is let go, and decoded
+// again from the text if it is asked for.
+func (it *Item) settle(text []byte) {
+	it.raw, it.root, it.node, it.changed = text, nil, nil, false
+}
 
 // Changed reports whether the item will be encoded again on output.
 func (it *Item) Changed() bool { return it.changed }

@@ -639,14 +639,15 @@ func (rl *ResourceList) Write(w io.Writer, results []byte) error {
 }
 
 func writeParts(w io.Writer, parts []part, tail []byte) error {
+	encoded, err := encodeChanged(parts)
+	if err != nil {
+		return err
+	}
 	var last []byte
-	for _, p := range parts {
+	for i, p := range parts {
 		b := p.lit
 		if p.item != nil {
-			var err error
-			if b, err = p.item.Bytes(); err != nil {
-				return err
-			}
+			b = encoded[i]
 		}
 		if len(b) == 0 {
 			continue
@@ -664,8 +665,45 @@ func writeParts(w io.Writer, parts []part, tail []byte) error {
 			return err
 		}
 	}
-	_, err := w.Write(tail)
+	_, err = w.Write(tail)
 	return err
+}
+
+// parallelAbove is the number of changed items from which they are
+// encoded on every core: below it the goroutines cost more than they save.
+const parallelAbove = 32
+
+// encodeChanged encodes the changed items among parts, on every core when
+// there are many: re-encoding is most of a run's work when a large input
+// has many targets, and items encode independently (the encoder only
+// reads their nodes). encoded[i] is item part i's text. Each changed item
+// settles on its text, so that the nodes are let go as they are written.
+func encodeChanged(parts []part) ([][]byte, error) {
+	encoded := make([][]byte, len(parts))
+	var changed []int
+	for i, p := range parts {
+		switch {
+		case p.item == nil:
+		case p.item.changed:
+			changed = append(changed, i)
+		default:
+			encoded[i] = p.item.raw
+		}
+	}
+	errs := make([]error, len(parts))
+	forEach(len(changed), func(k int) {
+		i := changed[k]
+		it := parts[i].item
+		if encoded[i], errs[i] = it.Bytes(); errs[i] == nil {
+			it.settle(encoded[i])
+		}
+	})
+	for _, i := range changed {
+		if errs[i] != nil {
+			return nil, errs[i] // the first in input order, as a sequential write reports it
+		}
+	}
+	return encoded, nil
 }
 
 func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {

@@ -13,11 +13,10 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
-	"k8s.io/klog/v2"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/csi-placement/csi-placement/fn/api"
+	"github.com/csi-placement/csi-placement/fn/controlplane"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
 	"github.com/csi-placement/csi-placement/fn/workload"
@@ -25,18 +24,6 @@ import (
 )
 
 const rule = "node plugin"
-
-// ControlPlaneTaints are the taints control-plane nodes carry across
-// distributions (kubeadm, Talos, Rancher; RKE1; OpenShift; RKE1 and
-// Rancher etcd nodes), with the values that defeat an Equal toleration
-// without a value. The check uses them when the input has no Node objects.
-var ControlPlaneTaints = []corev1.Taint{
-	{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule},
-	{Key: "node-role.kubernetes.io/control-plane", Value: "true", Effect: corev1.TaintEffectNoSchedule},
-	{Key: "node-role.kubernetes.io/controlplane", Value: "true", Effect: corev1.TaintEffectNoSchedule},
-	{Key: "node-role.kubernetes.io/master", Effect: corev1.TaintEffectNoSchedule},
-	{Key: "node-role.kubernetes.io/etcd", Value: "true", Effect: corev1.TaintEffectNoExecute},
-}
 
 // Match is a controller's node plugin.
 type Match struct {
@@ -64,7 +51,7 @@ func Find(ctrl *workload.Workload, daemonSets []*workload.Workload, drivers []st
 	// A DaemonSet for the controller's OS first: charts ship a Windows
 	// node plugin beside the Linux one.
 	os := func(w *workload.Workload) string {
-		return yn.StringMap(yn.Lookup(w.Obj, "spec", "template", "spec", "nodeSelector"))["kubernetes.io/os"]
+		return yn.StringMap(w.PodField("nodeSelector"))["kubernetes.io/os"]
 	}
 	slices.SortStableFunc(same, func(a, b *workload.Workload) int {
 		return boolRank(os(a) != os(ctrl)) - boolRank(os(b) != os(ctrl))
@@ -130,23 +117,22 @@ var (
 // sockets reads, for every container of the pod template, the CSI sockets
 // it uses and serves, resolved through its volume mounts to host paths.
 func sockets(w *workload.Workload) (uses, serves []string) {
-	spec := yn.Lookup(w.Obj, "spec", "template", "spec")
 	hostPaths := map[string]string{}
-	for _, v := range yn.Items(yn.Get(spec, "volumes")) {
-		if p := yn.String(yn.Lookup(v, "hostPath", "path")); p != "" {
-			hostPaths[yn.String(yn.Get(v, "name"))] = p
+	for _, v := range yn.Elements(w.PodField("volumes")) {
+		if p := yn.String(v, "hostPath", "path"); p != "" {
+			hostPaths[yn.String(v, "name")] = p
 		}
 	}
-	containers := append(yn.Items(yn.Get(spec, "containers")), yn.Items(yn.Get(spec, "initContainers"))...)
+	containers := append(yn.Elements(w.PodField("containers")), yn.Elements(w.PodField("initContainers"))...)
 	for _, c := range containers {
 		env := map[string]string{}
-		for _, e := range yn.Items(yn.Get(c, "env")) {
-			env[yn.String(yn.Get(e, "name"))] = yn.String(yn.Get(e, "value"))
+		for _, e := range yn.Elements(yn.Get(c, "env")) {
+			env[yn.String(e, "name")] = yn.String(e, "value")
 		}
 		var words []string
 		for _, list := range []string{"command", "args"} {
-			for _, a := range yn.Items(yn.Get(c, list)) {
-				words = append(words, strings.Fields(a.Value)...) // a shell line in one item, too
+			for _, a := range yn.Elements(yn.Get(c, list)) {
+				words = append(words, strings.Fields(a.YNode().Value)...) // a shell line in one item, too
 			}
 		}
 		host := func(addr string) string { return hostPath(c, hostPaths, expand(addr, env)) }
@@ -221,16 +207,16 @@ func expand(s string, env map[string]string) string {
 // hostPath resolves a socket address inside container c to its path on
 // the host, through the longest mount of a hostPath volume that holds it;
 // "" when it is not on a hostPath volume.
-func hostPath(c *yaml.Node, hostPaths map[string]string, addr string) string {
+func hostPath(c *yaml.RNode, hostPaths map[string]string, addr string) string {
 	addr = strings.TrimPrefix(strings.TrimPrefix(addr, "unix://"), "unix:")
 	if !strings.HasPrefix(addr, "/") {
 		return ""
 	}
 	addr = path.Clean(addr)
 	best, bestLen := "", -1
-	for _, m := range yn.Items(yn.Get(c, "volumeMounts")) {
-		hp, ok := hostPaths[yn.String(yn.Get(m, "name"))]
-		mp := path.Clean(yn.String(yn.Get(m, "mountPath")))
+	for _, m := range yn.Elements(yn.Get(c, "volumeMounts")) {
+		hp, ok := hostPaths[yn.String(m, "name")]
+		mp := path.Clean(yn.String(m, "mountPath"))
 		if !ok || mp == "." {
 			continue
 		}
@@ -264,12 +250,12 @@ func mentions(w *workload.Workload, name string) bool {
 }
 
 func label(w *workload.Workload) string {
-	return yn.StringMap(yn.Lookup(w.Obj, "metadata", "labels"))["app.kubernetes.io/name"]
+	return w.GetLabels()["app.kubernetes.io/name"]
 }
 
 func podSpec(m Match) (*corev1.PodSpec, error) {
 	var spec corev1.PodSpec
-	if err := schedule.Decode(yn.Lookup(m.DaemonSet.Obj, "spec", "template", "spec"), &spec); err != nil {
+	if err := api.Decode(m.DaemonSet.PodField(), &spec); err != nil {
 		return nil, fmt.Errorf("node plugin: reading %s: %w", m.DaemonSet, err)
 	}
 	return &spec, nil
@@ -293,10 +279,10 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 	} else {
 		spec, err := podSpec(m)
 		if err != nil {
-			return []results.Finding{{Rule: rule, Severity: results.Error, Message: err.Error()}}
+			return []results.Finding{{Rule: rule, Severity: results.Error, Text: results.Text(err.Error())}}
 		}
-		for _, t := range ControlPlaneTaints {
-			if !corev1helpers.TolerationsTolerateTaint(klog.Background(), spec.Tolerations, &t, false) {
+		for _, t := range controlplane.Taints() {
+			if !api.Tolerates(spec.Tolerations, t) {
 				problems = append(problems, t.ToString())
 			}
 		}
@@ -309,8 +295,8 @@ func Check(m Match, ctrl, plugin []schedule.Verdict) []results.Finding {
 		where = "on control-plane nodes tainted " + strings.Join(problems, ", ")
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.template.spec.volumes",
-		Message: fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
-			m.Socket, m.DaemonSet, where)}}
+		Text: results.Text(fmt.Sprintf("node plugin: the controller reaches its driver through the socket %s served by %s, which cannot run %s; controller pods there would find no driver socket: set `spec.nodePlugin.tolerateControlPlane: true` (ConfigMap: node-plugin-tolerations=true) or fix the DaemonSet's tolerations",
+			m.Socket, m.DaemonSet, where))}}
 }
 
 func boolRank(b bool) int {

@@ -91,13 +91,13 @@ func TestCheck(t *testing.T) {
 `+plugin)
 	m, _ := Find(ctrl, []*workload.Workload{harvester}, nil)
 	fs := Check(m, nil, nil)
-	if len(fs) != 1 || !strings.Contains(fs[0].Message, "cannot run on control-plane nodes tainted node-role.kubernetes.io/control-plane=true:NoSchedule, node-role.kubernetes.io/controlplane=true:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd=true:NoExecute;") {
+	if len(fs) != 1 || !strings.Contains(fs[0].Message(false), "cannot run on control-plane nodes tainted node-role.kubernetes.io/control-plane=true:NoSchedule, node-role.kubernetes.io/controlplane=true:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd=true:NoExecute;") {
 		t.Errorf("without inventory: %+v", fs)
 	}
 	ctrlV := []schedule.Verdict{{Node: "a", OK: true}, {Node: "b", OK: true}, {Node: "c", Reason: "x"}}
 	pluginV := []schedule.Verdict{{Node: "a", OK: true}, {Node: "b", Reason: "untolerated taint t:NoSchedule"}, {Node: "c", Reason: "y"}}
 	fs = Check(m, ctrlV, pluginV)
-	if len(fs) != 1 || !strings.Contains(fs[0].Message, "which cannot run on b (untolerated taint t:NoSchedule);") {
+	if len(fs) != 1 || !strings.Contains(fs[0].Message(false), "which cannot run on b (untolerated taint t:NoSchedule);") {
 		t.Errorf("with inventory: %+v", fs)
 	}
 	if fs := Check(Match{DaemonSet: harvester}, nil, nil); fs != nil {

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/workload"
@@ -25,10 +25,10 @@ var pathAnnotations = []string{"internal.config.kubernetes.io/path", "config.kub
 type Budget struct {
 	Spec config.PodDisruptionBudget
 	// Existing are the PodDisruptionBudgets of the input.
-	Existing []*yaml.Node
+	Existing []*yaml.RNode
 	// Add puts the new PodDisruptionBudget into the output after the
 	// workload; nil in Audit mode.
-	Add func(w *workload.Workload, obj *yaml.Node) error
+	Add func(w *workload.Workload, obj *yaml.RNode) error
 }
 
 // Apply checks that the budget can let a drain through, and adds it.
@@ -39,64 +39,66 @@ func (f Budget) Apply(w *workload.Workload) []results.Finding {
 	}
 	if allowed := disruptionsAllowed(f.Spec, replicas); replicas > 0 && allowed < 1 {
 		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.podDisruptionBudget",
-			Message: fmt.Sprintf("pod disruption budget: %s with %d replicas allows no pod to be evicted, so it would block every node drain; use maxUnavailable: 1", describe(f.Spec), replicas)}}
+			Text: results.Text(fmt.Sprintf("pod disruption budget: %s with %d replicas allows no pod to be evicted, so it would block every node drain; use maxUnavailable: 1", describe(f.Spec), replicas))}}
 	}
 	labels := w.TemplateLabels()
 	for _, p := range f.Existing {
-		if yn.String(yn.Lookup(p, "metadata", "namespace")) != w.Namespace {
+		if p.GetNamespace() != w.Namespace {
 			continue
 		}
-		if sel := yn.Lookup(p, "spec", "selector"); !yn.IsNull(sel) && affinity.Matches(sel, labels) {
+		if api.Selects(yn.Get(p, "spec", "selector"), labels) {
 			return nil
 		}
 	}
 	sel := w.OwnSelector()
 	if sel == nil {
 		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.selector",
-			Message: "pod disruption budget: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods"}}
+			Text: results.Text("pod disruption budget: `spec.selector` must be set (or the pod template must have labels) to select the workload's own pods")}}
 	}
 	name := w.Name
 	if f.Add != nil {
 		if err := f.Add(w, f.object(w, sel)); err != nil {
-			return []results.Finding{{Rule: rule, Severity: results.Error, Message: "pod disruption budget: " + err.Error()}}
+			return []results.Finding{{Rule: rule, Severity: results.Error, Text: results.Text("pod disruption budget: " + err.Error())}}
 		}
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info,
-		Message:   fmt.Sprintf("pod disruption budget: added PodDisruptionBudget %s (%s)", name, describe(f.Spec)),
-		Violation: fmt.Sprintf("a PodDisruptionBudget must select the workload's pods (%s)", describe(f.Spec))}}
+		Text: results.Change{Done: fmt.Sprintf("pod disruption budget: added PodDisruptionBudget %s (%s)", name, describe(f.Spec)),
+			Required: fmt.Sprintf("a PodDisruptionBudget must select the workload's pods (%s)", describe(f.Spec))}}}
 }
 
 // object is the new PodDisruptionBudget, named after the workload, in its
 // namespace and file.
-func (f Budget) object(w *workload.Workload, sel *yaml.Node) *yaml.Node {
-	meta := yn.Map("name", yn.Str(w.Name))
+func (f Budget) object(w *workload.Workload, sel *yaml.RNode) *yaml.RNode {
+	var ns *yaml.RNode
 	if w.Namespace != "" {
-		meta.Content = append(meta.Content, yn.Str("namespace"), yn.Str(w.Namespace))
+		ns = yaml.NewStringRNode(w.Namespace)
 	}
-	ann := w.Annotations()
+	ann := w.GetAnnotations()
 	var annotations []any
 	for _, k := range pathAnnotations {
 		if v, ok := ann[k]; ok {
-			annotations = append(annotations, k, yn.Str(v))
+			annotations = append(annotations, k, yaml.NewStringRNode(v))
 		}
 	}
+	var anns *yaml.RNode
 	if len(annotations) > 0 {
-		meta.Content = append(meta.Content, yn.Str("annotations"), yn.Map(annotations...))
+		anns = yn.Map(annotations...)
 	}
-	spec := yn.Map()
+	meta := yn.Map("name", yaml.NewStringRNode(w.Name), "namespace", ns, "annotations", anns)
+	var minAvailable, maxUnavailable *yaml.RNode
 	if v := f.Spec.MinAvailable; v != nil {
-		spec.Content = append(spec.Content, yn.Str("minAvailable"), value(*v))
+		minAvailable = value(*v)
 	}
-	spec.Content = append(spec.Content, yn.Str("selector"), sel)
 	if v := f.Spec.MaxUnavailable; v != nil {
-		spec.Content = append(spec.Content, yn.Str("maxUnavailable"), value(*v))
+		maxUnavailable = value(*v)
 	}
-	return yn.Map("apiVersion", yn.Str("policy/v1"), "kind", yn.Str("PodDisruptionBudget"), "metadata", meta, "spec", spec)
+	spec := yn.Map("minAvailable", minAvailable, "selector", sel, "maxUnavailable", maxUnavailable)
+	return yn.Map("apiVersion", yaml.NewStringRNode("policy/v1"), "kind", yaml.NewStringRNode("PodDisruptionBudget"), "metadata", meta, "spec", spec)
 }
 
-func value(v intstr.IntOrString) *yaml.Node {
+func value(v intstr.IntOrString) *yaml.RNode {
 	if v.Type == intstr.String {
-		return yn.Str(v.StrVal)
+		return yaml.NewStringRNode(v.StrVal)
 	}
 	return yn.Int(v.IntValue())
 }

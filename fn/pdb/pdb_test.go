@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
@@ -32,14 +33,14 @@ func n(v int) *intstr.IntOrString   { p := intstr.FromInt32(int32(v)); return &p
 
 func TestBudget(t *testing.T) {
 	var added []string
-	add := func(w *workload.Workload, obj *yaml.Node) error {
-		b, err := yaml.Marshal(obj)
+	add := func(w *workload.Workload, obj *kyaml.RNode) error {
+		b, err := yaml.Marshal(obj.YNode())
 		added = append(added, string(b))
 		return err
 	}
 	w := testutil.Workload(t, controller)
 	fs := Budget{Spec: config.PodDisruptionBudget{MaxUnavailable: n(1)}, Add: add}.Apply(w)
-	if len(fs) != 1 || fs[0].Message != "pod disruption budget: added PodDisruptionBudget ctrl (maxUnavailable 1)" {
+	if len(fs) != 1 || fs[0].Message(false) != "pod disruption budget: added PodDisruptionBudget ctrl (maxUnavailable 1)" {
 		t.Errorf("got %+v", fs)
 	}
 	want := `apiVersion: policy/v1
@@ -59,10 +60,10 @@ spec:
 	}
 
 	// One in the namespace that selects the pods already does the job.
-	existing := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: kube-system}\nspec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [ctrl]}]}\n").Obj
-	elsewhere := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: default}\nspec:\n  selector: {matchLabels: {app: ctrl}}\n").Obj
+	existing := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: kube-system}\nspec:\n  selector: {matchExpressions: [{key: app, operator: In, values: [ctrl]}]}\n").RNode
+	elsewhere := testutil.Workload(t, "kind: PodDisruptionBudget\nmetadata: {name: other, namespace: default}\nspec:\n  selector: {matchLabels: {app: ctrl}}\n").RNode
 	added = nil
-	if fs := (Budget{Spec: config.PodDisruptionBudget{MinAvailable: n(2)}, Existing: []*yaml.Node{elsewhere, existing}, Add: add}).Apply(w); len(fs) != 0 || len(added) != 0 {
+	if fs := (Budget{Spec: config.PodDisruptionBudget{MinAvailable: n(2)}, Existing: []*kyaml.RNode{elsewhere, existing}, Add: add}).Apply(w); len(fs) != 0 || len(added) != 0 {
 		t.Errorf("an existing budget must be left alone, got %+v", fs)
 	}
 }
@@ -82,7 +83,7 @@ func TestBudgetBlockingDrains(t *testing.T) {
 		{config.PodDisruptionBudget{MaxUnavailable: pct(0)}, true},
 	} {
 		fs := Budget{Spec: tc.spec}.Apply(w)
-		blocked := len(fs) == 1 && fs[0].Severity == "error" && strings.Contains(fs[0].Message, "would block every node drain")
+		blocked := len(fs) == 1 && fs[0].Severity == "error" && strings.Contains(fs[0].Message(false), "would block every node drain")
 		if blocked != tc.block {
 			t.Errorf("%s: blocks drains = %v, want %v (%+v)", describe(tc.spec), blocked, tc.block, fs)
 		}

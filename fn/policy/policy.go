@@ -10,10 +10,12 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/kptdev/krm-functions-sdk/go/fn"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/affinity"
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/ha"
@@ -36,7 +38,7 @@ type rule interface {
 
 // Report is what a run found.
 type Report struct {
-	Results []results.Result
+	Results fn.Results
 	// Proofs are the placements proved on the Node inventory, one per
 	// target, when the input (or --nodes) has Node objects.
 	Proofs []Proof
@@ -55,258 +57,349 @@ type Proof struct {
 // marking them changed. nodes are Node objects given beside the items
 // (standalone --nodes); the items' own Node objects count too. Its error
 // is for input it cannot read; everything about the policy is in the
-// results.
+// results. It runs in phases: read what the input says about the cluster,
+// select the targets, apply the rules to them, prove their placement and
+// rollout, and report.
 func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, error) {
-	var rep Report
-	s := p.Spec
-	inItems, unmarked, err := schedule.Inventory(items)
+	r := &run{s: p.Spec, items: items, audit: p.Spec.Mode == config.Audit}
+	for _, phase := range []func() (bool, error){
+		func() (bool, error) { return r.read(nodes) },
+		r.selectTargets,
+		r.apply,
+		r.prove,
+	} {
+		if more, err := phase(); err != nil || !more {
+			return r.rep, err
+		}
+	}
+	r.report()
+	return r.rep, nil
+}
+
+// run is the state the phases hand on.
+type run struct {
+	s     config.Spec
+	items []*krmio.Item
+	audit bool
+	rep   Report
+
+	// read
+	nodes       []*corev1.Node
+	inv         replicas.Inventory
+	want        int
+	setReplicas bool
+	// select
+	targets []*workload.Workload
+	others  others
+	// apply
+	jobs    []*job
+	plugins map[*krmio.Item]*workload.Workload // DaemonSets decoded, one workload per item
+}
+
+// job is one target through the phases.
+type job struct {
+	w      *workload.Workload
+	target *workload.Workload // w, or in Audit mode a copy the rules edit
+	// t is the target as the simulation reads it, after the rules, while
+	// it is proved; tErr says why it could not be read.
+	t      schedule.Target
+	tErr   error
+	fs     []results.Finding
+	plugin *nodeplugin.Match
+	pre    fn.Results // about the node plugin, reported first
+	proof  int        // its index in the report's Proofs, or -1
+}
+
+// read gathers what the input says about the cluster: its Node objects
+// (warning about those kustomize and kpt would output), the control-plane
+// size, and so the replica count. It stops on an inventory the policy
+// cannot work with.
+func (r *run) read(nodes []*corev1.Node) (bool, error) {
+	s := &r.s
+	inItems, unmarked, err := schedule.Inventory(r.items)
 	if err != nil {
-		return rep, err
+		return false, err
 	}
 	for _, u := range unmarked {
-		rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: fmt.Sprintf(
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Message: fmt.Sprintf(
 			"%s is not annotated %s: \"true\", so kustomize and kpt will output it as a resource to apply; annotate each Node (`kubectl annotate --local -f nodes.yaml %s=true -o yaml`), as kustomize drops the annotations of a List it expands",
 			u, detect.LocalConfig, detect.LocalConfig)})
 	}
-	nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
-	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, nodes); len(master) > 0 {
+	r.nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
+	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, r.nodes); len(master) > 0 {
 		s.NodeAffinity.ControlPlaneLabels = append(slices.Clone(s.NodeAffinity.ControlPlaneLabels), config.MasterLabel)
-		rep.Results = append(rep.Results, results.Result{Severity: results.Info, Message: fmt.Sprintf(
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Info, Message: fmt.Sprintf(
 			"the inventory's control-plane nodes %s carry only the old %s label, so the policy selects it too (the API server will warn that it is deprecated)",
 			strings.Join(master, ", "), config.MasterLabel)})
 	}
-	inv, err := replicas.NewInventory(nodes, s.NodeAffinity.ControlPlaneLabels, items)
-	if err != nil {
-		return rep, err
+	if r.inv, err = replicas.NewInventory(r.nodes, s.NodeAffinity.ControlPlaneLabels, r.items); err != nil {
+		return false, err
 	}
-	for _, f := range replicas.Check(s, inv) {
-		rep.Results = append(rep.Results, result(f, nil))
+	for _, f := range replicas.Check(*s, r.inv) {
+		r.rep.Results = append(r.rep.Results, result(f, nil, false))
 	}
-	if results.HasErrors(rep.Results) {
-		return rep, nil
+	if r.rep.Results.ExitCode() != 0 {
+		return false, nil
 	}
-	want, setReplicas, err := replicas.Desired(s, inv)
-	if err != nil {
-		rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: err.Error(), Field: &results.Field{Path: "spec.replicas"}})
-		return rep, nil
+	if r.want, r.setReplicas, err = replicas.Desired(*s, r.inv); err != nil {
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Error, Message: err.Error(), Field: &fn.Field{Path: "spec.replicas"}})
+		return false, nil
 	}
+	return true, nil
+}
 
-	targets, err := detect.Select(items, s.Targets)
-	if err != nil {
-		return rep, err
+// selectTargets finds the targets (reporting when there are none, as
+// spec.onNoMatch says) and reads the other items the rules look at.
+func (r *run) selectTargets() (bool, error) {
+	var err error
+	if r.targets, err = detect.Select(r.items, r.s.Targets); err != nil {
+		return false, err
 	}
-	if len(targets) == 0 {
-		msg := detect.Describe(s.Targets)
-		if op := detect.Operator(items); op != "" {
+	if len(r.targets) == 0 {
+		msg := detect.Describe(r.s.Targets)
+		if op := detect.Operator(r.items); op != "" {
 			msg += "; " + op
 		}
-		switch s.OnNoMatch {
+		switch r.s.OnNoMatch {
 		case config.Error:
-			rep.Results = append(rep.Results, results.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
+			r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Error, Message: msg + " (set `spec.onNoMatch` to Warning or Ignore to allow this)"})
 		case config.Warning:
-			rep.Results = append(rep.Results, results.Result{Severity: results.Warning, Message: msg})
+			r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Message: msg})
 		}
-		return rep, nil
+		return false, nil
 	}
-	others, err := read(items)
+	r.others, err = readOthers(r.items)
+	return err == nil, err
+}
+
+// apply runs every rule on every target (on a copy in Audit mode), and
+// finds and fixes the node plugins.
+func (r *run) apply() (bool, error) {
+	s := r.s
+	leases, err := sidecars.Leases(r.others.rbac)
 	if err != nil {
-		return rep, err
-	}
-	audit := s.Mode == config.Audit
-	leases, err := sidecars.Leases(others.rbac)
-	if err != nil {
-		return rep, err
+		return false, err
 	}
 	before := map[*krmio.Item]int{}
-	for _, w := range targets {
+	for _, w := range r.targets {
 		if n, _, err := w.Replicas(); err == nil {
 			before[w.Item] = n
 		}
 	}
-	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: audit, Before: before, Leases: leases}
-	rules := rulesFor(s, want, setReplicas, others.pdbs, le, audit)
-	cp, cpKnown := replicas.Count(s, inv)
-
-	// Apply: every rule to every target, and the node plugins' fixes.
-	type job struct {
-		w, target *workload.Workload
-		fs        []results.Finding
-		plugin    *nodeplugin.Match
-		pre       []results.Result // about the node plugin, reported first
-	}
-	jobs := make([]*job, len(targets))
-	always := s.NodePlugin.TolerateControlPlane != nil && *s.NodePlugin.TolerateControlPlane
+	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: r.audit, Before: before, Leases: leases}
+	rules := rulesFor(s, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
 	fixed := map[*krmio.Item]bool{} // node plugins already given tolerations
-	plugins := map[*krmio.Item]*workload.Workload{}
-	for k, w := range targets {
-		j := &job{w: w, target: w}
-		jobs[k] = j
-		if audit {
-			j.target = workload.New(w.Item, yn.Copy(w.Obj))
+	r.plugins = map[*krmio.Item]*workload.Workload{}
+	for _, w := range r.targets {
+		j := &job{w: w, target: w, proof: -1}
+		r.jobs = append(r.jobs, j)
+		if r.audit {
+			j.target = w.Clone()
 		}
-		for _, r := range rules {
-			j.fs = append(j.fs, r.Apply(j.target)...)
+		for _, rl := range rules {
+			j.fs = append(j.fs, rl.Apply(j.target)...)
 		}
-		if len(nodes) == 0 {
-			j.fs = append(j.fs, portable(s, w, j.target, results.Warning)...)
-		}
-		// The node plugin matters to the check when the controller needs a
-		// socket on the host, and to the fix and to the proof in any case;
-		// when only the check needs it, only DaemonSets naming the socket's
-		// folder are read.
-		needs := nodeplugin.Needs(j.target)
-		if len(needs) == 0 && !always && len(nodes) == 0 {
-			continue
-		}
-		if always || len(nodes) > 0 {
-			needs = nil
-		}
-		candidates, err := daemonSetsIn(w.Namespace, needs, others.daemonSets, plugins)
-		if err != nil {
-			return rep, err
-		}
-		plugin, ok := nodeplugin.Find(j.target, candidates, others.drivers)
-		if !ok {
-			continue
-		}
-		j.plugin = &plugin
-		// Unset, the node plugin is given the tolerations when the
-		// controller needs its socket: the controller pods the policy moves
-		// onto the control plane find no driver there otherwise.
-		tolerate := always || (s.NodePlugin.TolerateControlPlane == nil && plugin.Socket != "")
-		if tolerate && !fixed[plugin.DaemonSet.Item] {
-			fixed[plugin.DaemonSet.Item] = true
-			ds := plugin.DaemonSet
-			if audit {
-				// The proof places the node plugin as the policy would
-				// leave it, as it does the target.
-				plugin.DaemonSet = workload.New(ds.Item, yn.Copy(ds.Obj))
-				plugins[ds.Item] = plugin.DaemonSet
-			}
-			if dsFindings := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(dsFindings) > 0 {
-				why := " for " + w.String() + ", its controller"
-				if plugin.Socket != "" {
-					why = " for " + w.String() + ", whose pods reach their driver through its socket " + plugin.Socket
-				}
-				for i := range dsFindings {
-					dsFindings[i].Message += why
-					dsFindings[i].Violation += why
-				}
-				j.pre = report(ds, dsFindings, s.Mode)
-			}
+		if err := r.nodePlugin(j, fixed); err != nil {
+			return false, err
 		}
 	}
+	return true, nil
+}
 
-	// Prove: place the input's pods on the inventory, DaemonSets first (the
-	// node plugins as the policy left them), then every other Deployment
-	// and StatefulSet, then the targets in order; without an inventory,
-	// each target alone on a control plane of as many nodes as it has
-	// replicas, or as the control plane has.
+// nodePlugin finds a job's node plugin, and gives it the control-plane
+// tolerations when the policy says so. The node plugin matters to the
+// check when the controller needs a socket on the host, and to the fix and
+// to the proof in any case; when only the check needs it, only DaemonSets
+// naming the socket's folder are read.
+func (r *run) nodePlugin(j *job, fixed map[*krmio.Item]bool) error {
+	always := r.s.NodePlugin.TolerateControlPlane != nil && *r.s.NodePlugin.TolerateControlPlane
+	needs := nodeplugin.Needs(j.target)
+	if len(needs) == 0 && !always && len(r.nodes) == 0 {
+		return nil
+	}
+	if always || len(r.nodes) > 0 {
+		needs = nil
+	}
+	candidates, err := daemonSetsIn(j.w.Namespace, needs, r.others.daemonSets, r.plugins)
+	if err != nil {
+		return err
+	}
+	plugin, ok := nodeplugin.Find(j.target, candidates, r.others.drivers)
+	if !ok {
+		return nil
+	}
+	j.plugin = &plugin
+	// Unset, the node plugin is given the tolerations when the controller
+	// needs its socket: the controller pods the policy moves onto the
+	// control plane find no driver there otherwise.
+	tolerate := always || (r.s.NodePlugin.TolerateControlPlane == nil && plugin.Socket != "")
+	if tolerate && !fixed[plugin.DaemonSet.Item] {
+		fixed[plugin.DaemonSet.Item] = true
+		ds := plugin.DaemonSet
+		if r.audit {
+			// The proof places the node plugin as the policy would leave
+			// it, as it does the target.
+			plugin.DaemonSet = ds.Clone()
+			r.plugins[ds.Item] = plugin.DaemonSet
+		}
+		if fs := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(fs) > 0 {
+			why := " for " + j.w.String() + ", its controller"
+			if plugin.Socket != "" {
+				why = " for " + j.w.String() + ", whose pods reach their driver through its socket " + plugin.Socket
+			}
+			for i := range fs {
+				fs[i].Text = suffixed{fs[i].Text, why}
+			}
+			j.pre = report(ds, fs, r.s.Mode)
+		}
+	}
+	return nil
+}
+
+// suffixed is a description with words added in both modes.
+type suffixed struct {
+	results.Description
+	suffix string
+}
+
+func (d suffixed) Describe(audit bool) string { return d.Description.Describe(audit) + d.suffix }
+
+// prove places the input's pods on the inventory, DaemonSets first (the
+// node plugins as the policy left them), then every other Deployment and
+// StatefulSet, then the targets in order; without an inventory, each
+// target alone on a control plane of as many nodes as it has replicas, or
+// as the control plane has. Then it judges each target's rollout.
+func (r *run) prove() (bool, error) {
+	s := r.s
+	cp, cpKnown := replicas.Count(s, r.inv)
 	var cluster *schedule.Cluster
 	var dsVerdicts map[*krmio.Item][]schedule.Verdict
-	if len(nodes) > 0 {
-		if cluster, dsVerdicts, err = newCluster(nodes, items, targets, others, plugins); err != nil {
-			return rep, err
+	if len(r.nodes) > 0 {
+		var err error
+		if cluster, dsVerdicts, err = newCluster(r.nodes, r.items, r.targets, r.others, r.plugins); err != nil {
+			return false, err
 		}
 	}
-	for _, j := range jobs {
-		var pl schedule.Placement
-		var ro schedule.Rollout
-		c := cluster
-		if c != nil {
-			proof, pfs := schedule.Prove(j.target, c)
-			j.fs = append(j.fs, pfs...)
-			if len(schedule.Eligible(proof.Verdicts)) == 0 {
-				j.fs = append(j.fs, portable(s, j.w, j.target, results.Error)...)
+	for _, j := range r.jobs {
+		// Read once what the proof, the portability check and the rollout
+		// need, as the rules left it; one target's at a time, as a large
+		// input's templates together weigh more than its text.
+		var tmpl corev1.PodTemplateSpec
+		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
+			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
+			if len(r.nodes) == 0 {
+				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)
 			}
-			pl, ro = proof.Placement, proof.Rollout
-			pr := Proof{Proof: proof}
-			if j.plugin != nil {
-				pr.NodePlugin = j.plugin
-				if j.plugin.Socket != "" {
-					pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
-					j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
-				}
-			}
-			rep.Proofs = append(rep.Proofs, pr)
+		}
+		r.proveOne(j, cluster, dsVerdicts, cp, cpKnown)
+		j.t = schedule.Target{}
+	}
+	return true, nil
+}
+
+// proveOne proves one job's placement on cluster (nil without an
+// inventory), and judges its rollout.
+func (r *run) proveOne(j *job, cluster *schedule.Cluster, dsVerdicts map[*krmio.Item][]schedule.Verdict, cp int, cpKnown bool) {
+	s := r.s
+	var pl schedule.Placement
+	var ro schedule.Rollout
+	c := cluster
+	if c != nil {
+		proof := schedule.Proof{Workload: j.target.String(), Kind: j.target.Kind, Namespace: j.target.Namespace, Name: j.target.Name}
+		if j.tErr != nil {
+			j.fs = append(j.fs, schedule.Unreadable(j.tErr))
 		} else {
-			if cpKnown {
-				j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
-			}
-			if j.plugin != nil {
-				j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
-			}
-			t, err := schedule.ReadTarget(j.target)
-			if err != nil {
-				j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Message: "rollout: " + err.Error()})
-				rep.Results = append(rep.Results, j.pre...)
-				rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
-				continue
-			}
-			n := t.Replicas
-			if cpKnown && cp > 0 {
-				n = cp
-			}
-			c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&t.Template.Spec))
-			pl, ro = schedule.Simulate(c, t)
+			var pfs []results.Finding
+			proof, pfs = schedule.Prove(j.target, j.t, c)
+			j.fs = append(j.fs, pfs...)
 		}
-		j.fs = append(j.fs, judgeRollout(s, j.target, c, pl, ro, audit, &rep)...)
-		rep.Results = append(rep.Results, j.pre...)
-		rep.Results = append(rep.Results, report(j.w, j.fs, s.Mode)...)
+		if len(schedule.Eligible(proof.Verdicts)) == 0 {
+			j.fs = append(j.fs, portable(s, j.w, &j.t.Template.Spec, results.Error)...)
+		}
+		pl, ro = proof.Placement, proof.Rollout
+		pr := Proof{Proof: proof, NodePlugin: j.plugin}
+		if j.plugin != nil && j.plugin.Socket != "" {
+			pr.Plugin = dsVerdicts[j.plugin.DaemonSet.Item]
+			j.fs = append(j.fs, nodeplugin.Check(*j.plugin, proof.Verdicts, pr.Plugin)...)
+		}
+		j.proof = len(r.rep.Proofs)
+		r.rep.Proofs = append(r.rep.Proofs, pr)
+	} else {
+		if cpKnown {
+			j.fs = append(j.fs, replicas.Pending(s, j.target, cp)...)
+		}
+		if j.plugin != nil {
+			j.fs = append(j.fs, nodeplugin.Check(*j.plugin, nil, nil)...)
+		}
+		if j.tErr != nil {
+			j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + j.tErr.Error())})
+			return
+		}
+		n := j.t.Replicas
+		if cpKnown && cp > 0 {
+			n = cp
+		}
+		c = schedule.SyntheticCluster(n, schedule.TopologyKeys(&j.t.Template.Spec))
+		pl, ro = schedule.Simulate(c, j.t)
 	}
-	return rep, nil
+	j.fs = append(j.fs, r.judgeRollout(j, c, pl, ro)...)
+}
+
+// report turns each job's findings into results, its node plugin's first.
+func (r *run) report() {
+	for _, j := range r.jobs {
+		r.rep.Results = append(r.rep.Results, j.pre...)
+		r.rep.Results = append(r.rep.Results, report(j.w, j.fs, r.s.Mode)...)
+	}
 }
 
 // portable checks, when the policy merged its required control-plane
-// affinity with one the input had, that the result still reaches every
-// distribution's control plane: a warning without an inventory, an error
-// when the inventory has no node for it (the proof says so too).
-func portable(s config.Spec, w, target *workload.Workload, sev results.Severity) []results.Finding {
+// affinity with one the input w had, that the result (spec, the pod spec
+// as the rules left it) still reaches every distribution's control plane: a
+// warning without an inventory, an error when the inventory has no node
+// for it (the proof says so too).
+func portable(s config.Spec, w *workload.Workload, spec *corev1.PodSpec, sev results.Severity) []results.Finding {
 	if s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
-		yn.Lookup(w.Obj, "spec", "template", "spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && yn.Lookup(w.Obj, "spec", "template", "spec", "nodeSelector") == nil {
+		w.PodField("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && w.PodField("nodeSelector") == nil {
 		return nil
 	}
-	var spec corev1.PodSpec
-	if err := schedule.Decode(yn.Lookup(target.Obj, "spec", "template", "spec"), &spec); err != nil {
-		return nil // the proof reports it
-	}
-	return affinity.Unportable(&spec, sev)
+	return affinity.Unportable(spec, sev)
 }
 
 // judgeRollout turns a rollout that cannot finish into a fix (Enforce,
 // rollout.strategy Fix), an error (Keep; Audit reports the fix as one), or
 // a warning where no strategy would help. The proof is updated to the
 // strategy the output has.
-func judgeRollout(s config.Spec, w *workload.Workload, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout, audit bool, rep *Report) []results.Finding {
+func (r *run) judgeRollout(j *job, c *schedule.Cluster, pl schedule.Placement, ro schedule.Rollout) []results.Finding {
 	if ro.CanFinish || pl.Pending > 0 || len(pl.Nodes) == 0 {
 		return nil // a placement problem, reported as one
 	}
-	setRollout := func(r schedule.Rollout) {
-		if n := len(rep.Proofs); n > 0 && rep.Proofs[n-1].Workload == w.String() {
-			rep.Proofs[n-1].Rollout = r
-		}
-	}
-	t, err := schedule.ReadTarget(w)
-	if err != nil {
-		return nil
-	}
+	w, t := j.target, j.t
 	if !replicas.Stalls(w, ro, pl) {
 		if t.Strategy.Type == "OnDelete" {
-			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Message: "rollout: " + ro.Reason}}
+			return []results.Finding{{Rule: "rollout", Severity: results.Info, Note: true, Text: results.Text("rollout: " + ro.Reason)}}
 		}
-		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Message: "rollout: " + ro.Reason}}
+		return []results.Finding{{Rule: "rollout", Severity: results.Warning, Field: "spec.updateStrategy", Text: results.Text("rollout: " + ro.Reason)}}
 	}
-	if s.Rollout.Strategy == config.Keep {
+	if r.s.Rollout.Strategy == config.Keep {
 		return []results.Finding{replicas.KeptRollout(t.Strategy, t.Replicas, ro.Reason)}
 	}
 	fs := replicas.FixRollout(w, t.Strategy, t.Replicas, ro.Reason)
-	if fixed, err := schedule.ReadTarget(w); err == nil && !audit {
-		after := schedule.SimulateRollout(c, fixed.Replica(), fixed.Replicas, pl, fixed.Strategy)
-		setRollout(after)
-		if !after.CanFinish {
-			fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
-				Message: "rollout: even one pod at a time the rollout " + after.Reason})
-		}
+	if r.audit {
+		return fs
+	}
+	// Only the strategy changed: the template and the count stand.
+	st, err := schedule.ReadStrategy(w)
+	if err != nil {
+		return fs
+	}
+	after := schedule.SimulateRollout(c, t.Replica(), t.Replicas, pl, st)
+	if j.proof >= 0 {
+		r.rep.Proofs[j.proof].Rollout = after
+	}
+	if !after.CanFinish {
+		fs = append(fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: rollingPath,
+			Text: results.Text("rollout: even one pod at a time the rollout " + after.Reason)})
 	}
 	return fs
 }
@@ -341,7 +434,7 @@ func newCluster(nodes []*corev1.Node, items []*krmio.Item, targets []*workload.W
 			return nil, nil, err
 		}
 		var tmpl corev1.PodTemplateSpec
-		if err := schedule.Decode(yn.Lookup(w.Obj, "spec", "template"), &tmpl); err != nil {
+		if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &tmpl); err != nil {
 			return nil, nil, fmt.Errorf("%s: reading the pod template: %w", w, err)
 		}
 		verdicts[it] = schedule.PlaceDaemonSet(c, w.String(), w.Namespace, &tmpl)
@@ -384,7 +477,7 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 
 // rulesFor lists the rules the spec asks for, in the order they apply:
 // placement first, then the replica count, then what depends on it.
-func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le sidecars.LeaderElection, audit bool) []rule {
+func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) []rule {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -409,8 +502,8 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le s
 	if b := s.PodDisruptionBudget; b != nil {
 		budget := pdb.Budget{Spec: *b, Existing: pdbs}
 		if !audit {
-			budget.Add = func(w *workload.Workload, obj *yaml.Node) error {
-				_, err := w.Item.InsertAfter(obj)
+			budget.Add = func(w *workload.Workload, obj *yaml.RNode) error {
+				_, err := w.Item.InsertAfter(obj.YNode())
 				return err
 			}
 		}
@@ -425,9 +518,9 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.Node, le s
 type others struct {
 	daemonSets []*krmio.Item
 	drivers    []string
-	pdbs       []*yaml.Node
+	pdbs       []*yaml.RNode
 	namespaces map[string]map[string]string
-	rbac       []*yaml.Node
+	rbac       []*yaml.RNode
 }
 
 // daemonSetsIn decodes the DaemonSets that may be in namespace ns (whose
@@ -476,9 +569,9 @@ func names(raw []byte, ns string) bool {
 	}
 }
 
-// read decodes the CSIDrivers and PodDisruptionBudgets, and lists the
+// readOthers decodes the CSIDrivers and PodDisruptionBudgets, and lists the
 // DaemonSets without decoding them.
-func read(items []*krmio.Item) (others, error) {
+func readOthers(items []*krmio.Item) (others, error) {
 	var o others
 	for _, it := range items {
 		group, _, _ := strings.Cut(it.APIVersion(), "/")
@@ -502,20 +595,21 @@ func read(items []*krmio.Item) (others, error) {
 			o.daemonSets = append(o.daemonSets, it)
 			continue
 		}
-		obj, err := it.Node()
+		node, err := it.Node()
 		if err != nil {
 			return o, err
 		}
+		obj := yaml.NewRNode(node)
 		switch it.Kind() {
 		case "CSIDriver":
-			o.drivers = append(o.drivers, yn.String(yn.Lookup(obj, "metadata", "name")))
+			o.drivers = append(o.drivers, obj.GetName())
 		case "PodDisruptionBudget":
 			o.pdbs = append(o.pdbs, obj)
 		case "Namespace":
 			if o.namespaces == nil {
 				o.namespaces = map[string]map[string]string{}
 			}
-			o.namespaces[yn.String(yn.Lookup(obj, "metadata", "name"))] = yn.StringMap(yn.Lookup(obj, "metadata", "labels"))
+			o.namespaces[obj.GetName()] = yn.StringMap(obj, "metadata", "labels")
 		default:
 			o.rbac = append(o.rbac, obj)
 		}
@@ -525,53 +619,54 @@ func read(items []*krmio.Item) (others, error) {
 
 // report turns one workload's findings into results: in Enforce mode one
 // info result saying what changed, in Audit mode one error per rule.
-func report(w *workload.Workload, fs []results.Finding, mode string) []results.Result {
-	var out []results.Result
+func report(w *workload.Workload, fs []results.Finding, mode string) fn.Results {
+	var out fn.Results
 	var changes []string
-	byRule := map[string]int{} // rule -> index in out
+	audit := mode == config.Audit
+	byRule := map[string]*fn.Result{}
 	for _, f := range fs {
 		if f.Severity != results.Info || f.Note {
-			out = append(out, result(f, w))
+			out = append(out, result(f, w, audit))
 			continue
 		}
-		if mode == config.Enforce {
-			changes = append(changes, f.Message)
+		if !audit {
+			changes = append(changes, f.Message(false))
 			continue
 		}
-		if i, ok := byRule[f.Rule]; ok {
-			r := &out[i]
-			r.Message += "; " + f.Violation
+		if r, ok := byRule[f.Rule]; ok {
+			r.Message += "; " + f.Message(true)
 			r.Field.CurrentValue, r.Field.ProposedValue = nil, nil
 			continue
 		}
-		f.Severity, f.Message = results.Error, f.Violation
+		f.Severity = results.Error
 		if f.Field == "" {
 			f.Field = "spec"
 		}
-		out = append(out, result(f, w))
-		byRule[f.Rule] = len(out) - 1
+		r := result(f, w, audit)
+		out = append(out, r)
+		byRule[f.Rule] = r
 	}
 	switch {
 	case len(changes) > 0:
 		w.Item.MarkChanged()
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: strings.Join(changes, "; ")}, w)}, out...)
-	case mode == config.Enforce && !results.HasErrors(out):
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "already follows the policy; nothing changed"}, w)}, out...)
-	case mode == config.Audit && len(byRule) == 0 && !results.HasErrors(out):
-		out = append([]results.Result{result(results.Finding{Severity: results.Info, Message: "follows the policy"}, w)}, out...)
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text(strings.Join(changes, "; "))}, w, audit)}, out...)
+	case !audit && out.ExitCode() == 0:
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text("already follows the policy; nothing changed")}, w, audit)}, out...)
+	case audit && len(byRule) == 0 && out.ExitCode() == 0:
+		out = append(fn.Results{result(results.Finding{Severity: results.Info, Text: results.Text("follows the policy")}, w, audit)}, out...)
 	}
 	return out
 }
 
-func result(f results.Finding, w *workload.Workload) results.Result {
-	r := results.Result{Message: f.Message, Severity: f.Severity}
+func result(f results.Finding, w *workload.Workload, audit bool) *fn.Result {
+	r := &fn.Result{Message: f.Message(audit), Severity: f.Severity}
 	if f.Field != "" {
-		r.Field = &results.Field{Path: f.Field, CurrentValue: f.Current, ProposedValue: f.Proposed}
+		r.Field = &fn.Field{Path: f.Field, CurrentValue: f.Current, ProposedValue: f.Proposed}
 	}
 	if w != nil {
-		r.ResourceRef = &results.ResourceRef{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: w.Namespace}
+		r.ResourceRef = &fn.ResourceRef{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: w.Namespace}
 		if path, index, ok := w.File(); ok {
-			r.File = &results.File{Path: path, Index: index}
+			r.File = &fn.File{Path: path, Index: index}
 		}
 	}
 	return r

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
@@ -51,10 +51,11 @@ func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (I
 		if !cp && !rancher {
 			continue
 		}
-		obj, err := it.Node()
+		node, err := it.Node()
 		if err != nil {
 			return inv, err
 		}
+		obj := yaml.NewRNode(node)
 		source := kind + " " + name(obj)
 		if inv.Cluster != nil {
 			inv.Cluster.Others = append(inv.Cluster.Others, source)
@@ -62,12 +63,12 @@ func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (I
 		}
 		n := 0
 		if cp {
-			if n, err = count(yn.Lookup(obj, "spec", "replicas"), 1); err != nil {
+			if n, err = count(yn.Get(obj, "spec", "replicas"), 1); err != nil {
 				return inv, fmt.Errorf("%s: `spec.replicas`: %w", source, err)
 			}
 		} else {
-			for i, pool := range yn.Items(yn.Lookup(obj, "spec", "rkeConfig", "machinePools")) {
-				if yn.String(yn.Get(pool, "controlPlaneRole")) != "true" {
+			for i, pool := range yn.Elements(yn.Get(obj, "spec", "rkeConfig", "machinePools")) {
+				if yn.String(pool, "controlPlaneRole") != "true" {
 					continue
 				}
 				q, err := count(yn.Get(pool, "quantity"), 0)
@@ -83,17 +84,17 @@ func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (I
 }
 
 // name is an object's namespace/name.
-func name(obj *yaml.Node) string {
-	n := yn.String(yn.Lookup(obj, "metadata", "name"))
-	if ns := yn.String(yn.Lookup(obj, "metadata", "namespace")); ns != "" {
+func name(obj *yaml.RNode) string {
+	n, ns := obj.GetName(), obj.GetNamespace()
+	if ns != "" {
 		return ns + "/" + n
 	}
 	return n
 }
 
 // count reads an integer field, with its API default when absent.
-func count(n *yaml.Node, def int) (int, error) {
-	if yn.IsNull(n) {
+func count(n *yaml.RNode, def int) (int, error) {
+	if yaml.IsMissingOrNull(n) {
 		return def, nil
 	}
 	v, err := strconv.Atoi(yn.String(n))

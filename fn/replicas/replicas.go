@@ -35,16 +35,16 @@ func Check(s config.Spec, inv Inventory) []results.Finding {
 	var out []results.Finding
 	if inv.Nodes > 0 && inv.ControlPlane == 0 && s.NodeAffinity.Type == config.Required {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Error, Field: "spec.nodeAffinity.type",
-			Message: fmt.Sprintf("none of the %d Node objects in the input has a control-plane label (%s), so a required node affinity would leave the controller Pending forever: set `spec.nodeAffinity.type` to Preferred (ConfigMap: node-affinity=preferred) on clusters without control-plane nodes",
-				inv.Nodes, strings.Join(s.NodeAffinity.ControlPlaneLabels, ", "))})
+			Text: results.Text(fmt.Sprintf("none of the %d Node objects in the input has a control-plane label (%s), so a required node affinity would leave the controller Pending forever: set `spec.nodeAffinity.type` to Preferred (ConfigMap: node-affinity=preferred) on clusters without control-plane nodes",
+				inv.Nodes, strings.Join(s.NodeAffinity.ControlPlaneLabels, ", ")))})
 	}
 	if n, _ := Count(s, inv); s.ControlPlaneNodes != nil && *s.ControlPlaneNodes != n && (inv.Nodes > 0 || inv.Cluster != nil) {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.controlPlaneNodes",
-			Message: fmt.Sprintf("`spec.controlPlaneNodes` is %d, but the control plane has %d nodes by %s, which take precedence", *s.ControlPlaneNodes, n, inv.sourceOf())})
+			Text: results.Text(fmt.Sprintf("`spec.controlPlaneNodes` is %d, but the control plane has %d nodes by %s, which take precedence", *s.ControlPlaneNodes, n, inv.sourceOf()))})
 	}
 	if c := inv.Cluster; c != nil && len(c.Others) > 0 && inv.Nodes == 0 {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning,
-			Message: fmt.Sprintf("the input holds several cluster objects; the control-plane count comes from the first, %s, not from %s", c.Source, strings.Join(c.Others, ", "))})
+			Text: results.Text(fmt.Sprintf("the input holds several cluster objects; the control-plane count comes from the first, %s, not from %s", c.Source, strings.Join(c.Others, ", ")))})
 	}
 	return out
 }
@@ -74,7 +74,7 @@ type Set struct {
 func (f Set) Apply(w *workload.Workload) []results.Finding {
 	cur, isSet, err := w.Replicas()
 	if err != nil {
-		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.replicas", Message: err.Error()}}
+		return []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.replicas", Text: results.Text(err.Error())}}
 	}
 	if isSet && cur == f.Count {
 		return nil
@@ -85,9 +85,9 @@ func (f Set) Apply(w *workload.Workload) []results.Finding {
 		from = "unset (1)"
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info, Field: "spec.replicas",
-		Message:   fmt.Sprintf("replicas %s -> %d", from, f.Count),
-		Violation: fmt.Sprintf("`spec.replicas` must be %d, got %s", f.Count, from),
-		Current:   cur, Proposed: f.Count}}
+		Text: results.Change{Done: fmt.Sprintf("replicas %s -> %d", from, f.Count),
+			Required: fmt.Sprintf("`spec.replicas` must be %d, got %s", f.Count, from)},
+		Current: cur, Proposed: f.Count}}
 }
 
 // Pending warns when a required anti-affinity on hostname and a required
@@ -102,6 +102,6 @@ func Pending(s config.Spec, w *workload.Workload, controlPlane int) []results.Fi
 		return nil
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-		Message: fmt.Sprintf("replicas: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
-			n, config.DefaultTopologyKey, results.Count(controlPlane, "control-plane node"), results.Count(n-controlPlane, "pod"))}}
+		Text: results.Text(fmt.Sprintf("replicas: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
+			n, config.DefaultTopologyKey, results.Count(controlPlane, "control-plane node"), results.Count(n-controlPlane, "pod")))}}
 }

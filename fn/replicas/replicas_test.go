@@ -54,8 +54,8 @@ func TestDesired(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	fs := Check(spec(t, "  controlPlaneNodes: 3\n"), Inventory{Nodes: 2, ControlPlane: 0})
-	if len(fs) != 2 || fs[0].Severity != "error" || !strings.Contains(fs[0].Message, "set `spec.nodeAffinity.type` to Preferred") ||
-		fs[1].Severity != "warning" || fs[1].Message != "`spec.controlPlaneNodes` is 3, but the control plane has 0 nodes by the input's Node objects, which take precedence" {
+	if len(fs) != 2 || fs[0].Severity != "error" || !strings.Contains(fs[0].Message(false), "set `spec.nodeAffinity.type` to Preferred") ||
+		fs[1].Severity != "warning" || fs[1].Message(false) != "`spec.controlPlaneNodes` is 3, but the control plane has 0 nodes by the input's Node objects, which take precedence" {
 		t.Errorf("got %+v", fs)
 	}
 	if fs := Check(spec(t, "  nodeAffinity: {type: Preferred}\n"), Inventory{Nodes: 2}); len(fs) != 0 {
@@ -93,7 +93,7 @@ func TestPending(t *testing.T) {
 	s := spec(t, "  podAntiAffinity: {type: Required}\n")
 	w := testutil.Workload(t, "kind: Deployment\nspec:\n  replicas: 3\n")
 	fs := Pending(s, w, 1)
-	if len(fs) != 1 || fs[0].Message != "replicas: 3 replicas with a required anti-affinity on kubernetes.io/hostname but 1 control-plane node: 2 pods would stay Pending" {
+	if len(fs) != 1 || fs[0].Message(false) != "replicas: 3 replicas with a required anti-affinity on kubernetes.io/hostname but 1 control-plane node: 2 pods would stay Pending" {
 		t.Errorf("got %+v", fs)
 	}
 	if fs := Pending(s, w, 3); len(fs) != 0 {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/results"
 	"github.com/csi-placement/csi-placement/fn/schedule"
@@ -33,15 +33,15 @@ func FixRollout(w *workload.Workload, st schedule.Strategy, replicas int, why st
 	raw := st
 	raw.MaxSurge = &one // keeps Fenceposts from lifting a 0 to 1
 	_, unavailable, _ := raw.Fenceposts(replicas)
-	ru := yn.Lookup(w.Obj, "spec", "strategy", "rollingUpdate")
+	ru := yn.Get(w.RNode, "spec", "strategy", "rollingUpdate")
 	var set, was []string
 	edit := func(key string, v int) {
 		cur := yn.Get(ru, key)
-		if cur != nil && yn.String(cur) == fmt.Sprint(v) {
+		if !cur.IsNil() && yn.String(cur) == fmt.Sprint(v) {
 			return
 		}
 		from := "unset"
-		if cur != nil {
+		if !cur.IsNil() {
 			from = yn.String(cur)
 		}
 		ru = yn.Ensure(yn.Ensure(w.Spec(), "strategy", yaml.MappingNode, w.SpecOrder()), "rollingUpdate", yaml.MappingNode, yn.StrategyOrder)
@@ -49,7 +49,7 @@ func FixRollout(w *workload.Workload, st schedule.Strategy, replicas int, why st
 		set = append(set, fmt.Sprintf("%s %d", key, v))
 		was = append(was, fmt.Sprintf("%s %s -> %d", key, from, v))
 	}
-	if unavailable < 1 || yn.Get(ru, "maxUnavailable") == nil {
+	if unavailable < 1 || yn.Get(ru, "maxUnavailable").IsNil() {
 		edit("maxUnavailable", 1)
 	}
 	edit("maxSurge", 0)
@@ -57,12 +57,12 @@ func FixRollout(w *workload.Workload, st schedule.Strategy, replicas int, why st
 		return nil
 	}
 	return []results.Finding{{Rule: rolloutRule, Severity: results.Info, Field: rollingPath,
-		Message:   fmt.Sprintf("rollout: %s, as with %s the rollout %s", strings.Join(was, ", "), st.Describe(replicas), why),
-		Violation: fmt.Sprintf("`%s` must set %s: with %s the rollout %s", rollingPath, strings.Join(set, ", "), st.Describe(replicas), why)}}
+		Text: results.Change{Done: fmt.Sprintf("rollout: %s, as with %s the rollout %s", strings.Join(was, ", "), st.Describe(replicas), why),
+			Required: fmt.Sprintf("`%s` must set %s: with %s the rollout %s", rollingPath, strings.Join(set, ", "), st.Describe(replicas), why)}}}
 }
 
 // KeptRollout is the finding when the policy keeps a strategy that stalls.
 func KeptRollout(st schedule.Strategy, replicas int, why string) results.Finding {
 	return results.Finding{Rule: rolloutRule, Severity: results.Error, Field: rollingPath,
-		Message: fmt.Sprintf("rollout: with %s the rollout %s; set maxSurge 0 and maxUnavailable 1, or `spec.rollout.strategy: Fix` (ConfigMap: rollout-strategy=fix)", st.Describe(replicas), why)}
+		Text: results.Text(fmt.Sprintf("rollout: with %s the rollout %s; set maxSurge 0 and maxUnavailable 1, or `spec.rollout.strategy: Fix` (ConfigMap: rollout-strategy=fix)", st.Describe(replicas), why))}
 }

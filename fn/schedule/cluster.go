@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+
+	"github.com/csi-placement/csi-placement/fn/api"
 )
 
 // Pod is a pod of the simulation: what the scheduler's filters read of it,
@@ -260,7 +262,7 @@ const (
 // node n. A NoExecute taint tolerated only for tolerationSeconds does not
 // keep the pod there: the taint manager evicts it then.
 func NodeFits(p *Pod, n *corev1.Node) (bool, string) {
-	if n.Spec.Unschedulable && !tolerates(p.Spec.Tolerations, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
+	if n.Spec.Unschedulable && !api.Tolerates(p.Spec.Tolerations, corev1.Taint{Key: corev1.TaintNodeUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
 		return false, reasonUnschedulable
 	}
 	if ok, err := p.nodeAffinity.Match(n); err != nil || !ok {
@@ -270,7 +272,7 @@ func NodeFits(p *Pod, n *corev1.Node) (bool, string) {
 		if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
 			continue
 		}
-		if !tolerates(p.Spec.Tolerations, t) {
+		if !api.Tolerates(p.Spec.Tolerations, t) {
 			return false, "untolerated taint " + t.ToString()
 		}
 		if t.Effect == corev1.TaintEffectNoExecute {
@@ -282,21 +284,12 @@ func NodeFits(p *Pod, n *corev1.Node) (bool, string) {
 	return true, ""
 }
 
-func tolerates(tols []corev1.Toleration, t corev1.Taint) bool {
-	for i := range tols {
-		if tols[i].ToleratesTaint(klogger, &t, false) {
-			return true
-		}
-	}
-	return false
-}
-
 // toleratedFor is the longest time the tolerations keep a pod on a node
 // with the NoExecute taint t, and whether they keep it for good.
 func toleratedFor(tols []corev1.Toleration, t corev1.Taint) (int64, bool) {
 	var longest int64
 	for i := range tols {
-		if !tols[i].ToleratesTaint(klogger, &t, false) {
+		if !api.Tolerates(tols[i:i+1], t) {
 			continue
 		}
 		if tols[i].TolerationSeconds == nil {
@@ -506,7 +499,7 @@ func countsForSpread(p *Pod, n *corev1.Node, sc corev1.TopologySpreadConstraint)
 	}
 	if sc.NodeTaintsPolicy != nil && *sc.NodeTaintsPolicy == corev1.NodeInclusionPolicyHonor {
 		for _, t := range n.Spec.Taints {
-			if (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !tolerates(p.Spec.Tolerations, t) {
+			if (t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute) && !api.Tolerates(p.Spec.Tolerations, t) {
 				return false
 			}
 		}

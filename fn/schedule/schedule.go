@@ -11,17 +11,16 @@
 package schedule
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
-	"k8s.io/klog/v2"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/csi-placement/csi-placement/fn/api"
 	"github.com/csi-placement/csi-placement/fn/detect"
 	"github.com/csi-placement/csi-placement/fn/krmio"
 	"github.com/csi-placement/csi-placement/fn/results"
@@ -38,46 +37,30 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 		if it.APIVersion() != "v1" || it.Kind() != "Node" && it.Kind() != "List" {
 			continue
 		}
-		obj, err := it.Node()
+		node, err := it.Node()
 		if err != nil {
 			return nil, nil, err
 		}
-		if yn.StringMap(yn.Lookup(obj, "metadata", "annotations"))[detect.LocalConfig] != "true" {
-			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+yn.String(yn.Lookup(obj, "metadata", "name"))))
+		obj := yaml.NewRNode(node)
+		if obj.GetAnnotations()[detect.LocalConfig] != "true" {
+			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+obj.GetName()))
 		}
-		objs := []*yaml.Node{obj}
+		objs := []*yaml.RNode{obj}
 		if it.Kind() == "List" {
-			objs = yn.Items(yn.Get(obj, "items"))
+			objs = yn.Elements(yn.Get(obj, "items"))
 		}
 		for _, o := range objs {
-			if yn.String(yn.Get(o, "kind")) != "Node" {
+			if yn.String(o, "kind") != "Node" {
 				continue
 			}
 			var n corev1.Node
-			if err := Decode(o, &n); err != nil {
-				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, yn.String(yn.Lookup(o, "metadata", "name")), err)
+			if err := api.Decode(o, &n); err != nil {
+				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, o.GetName(), err)
 			}
 			nodes = append(nodes, &n)
 		}
 	}
 	return nodes, unmarked, nil
-}
-
-// Decode converts a yaml.v3 node into an API type, through JSON as the API
-// machinery does.
-func Decode(n *yaml.Node, out any) error {
-	if n == nil {
-		return nil // absent: the zero value
-	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return err
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, out)
 }
 
 // Verdict is one node's answer for one pod spec.
@@ -88,8 +71,6 @@ type Verdict struct {
 	// fails, node affinity before taints.
 	Reason string
 }
-
-var klogger = klog.Background()
 
 // affinityReason says which part of the required node affinity a node
 // fails, evaluating each part with the same helper.
@@ -184,10 +165,26 @@ type Target struct {
 // ReadTarget decodes what the simulation needs of a Deployment or
 // StatefulSet.
 func ReadTarget(w *workload.Workload) (Target, error) {
-	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}
-	if err := Decode(yn.Lookup(w.Obj, "spec", "template"), &t.Template); err != nil {
-		return t, fmt.Errorf("reading the pod template: %w", err)
+	tmpl, err := ReadTemplate(w)
+	if err != nil {
+		return Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace}, err
 	}
+	return TargetOf(w, tmpl)
+}
+
+// ReadTemplate decodes a workload's pod template.
+func ReadTemplate(w *workload.Workload) (corev1.PodTemplateSpec, error) {
+	var tmpl corev1.PodTemplateSpec
+	if err := api.Decode(yn.Get(w.RNode, "spec", "template"), &tmpl); err != nil {
+		return tmpl, fmt.Errorf("reading the pod template: %w", err)
+	}
+	return tmpl, nil
+}
+
+// TargetOf completes a target from its decoded pod template: the replica
+// count and the update strategy.
+func TargetOf(w *workload.Workload, tmpl corev1.PodTemplateSpec) (Target, error) {
+	t := Target{Owner: w.String(), Kind: w.Kind, Namespace: w.Namespace, Template: tmpl}
 	n, _, err := w.Replicas()
 	if err != nil {
 		return t, err
@@ -196,20 +193,25 @@ func ReadTarget(w *workload.Workload) (Target, error) {
 		return t, fmt.Errorf("`spec.replicas` must be at most %d for the proof to place them, got %d", MaxReplicas, n)
 	}
 	t.Replicas = n
+	t.Strategy, err = ReadStrategy(w)
+	return t, err
+}
+
+// ReadStrategy decodes a Deployment's strategy or a StatefulSet's
+// updateStrategy.
+func ReadStrategy(w *workload.Workload) (Strategy, error) {
 	if w.Kind == "StatefulSet" {
 		var s appsv1.StatefulSetUpdateStrategy
-		if err := Decode(yn.Lookup(w.Obj, "spec", "updateStrategy"), &s); err != nil {
-			return t, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
+		if err := api.Decode(yn.Get(w.RNode, "spec", "updateStrategy"), &s); err != nil {
+			return Strategy{}, fmt.Errorf("reading `spec.updateStrategy`: %w", err)
 		}
-		t.Strategy = StatefulSetStrategy(s)
-	} else {
-		var s appsv1.DeploymentStrategy
-		if err := Decode(yn.Lookup(w.Obj, "spec", "strategy"), &s); err != nil {
-			return t, fmt.Errorf("reading `spec.strategy`: %w", err)
-		}
-		t.Strategy = DeploymentStrategy(s)
+		return StatefulSetStrategy(s), nil
 	}
-	return t, nil
+	var s appsv1.DeploymentStrategy
+	if err := api.Decode(yn.Get(w.RNode, "spec", "strategy"), &s); err != nil {
+		return Strategy{}, fmt.Errorf("reading `spec.strategy`: %w", err)
+	}
+	return DeploymentStrategy(s), nil
 }
 
 // Replica makes the target's pods.
@@ -222,16 +224,18 @@ func Simulate(c *Cluster, t Target) (Placement, Rollout) {
 	return pl, SimulateRollout(c, t.Replica(), t.Replicas, pl, t.Strategy)
 }
 
-// Prove places a workload on the inventory's cluster c (which holds the
-// pods the input's other workloads put there) and reports: the eligible
-// nodes (info), none (error: the pods would stay Pending), or fewer nodes
-// than replicas can use (warning). The rollout is the caller's to judge.
-func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
+// Unreadable is the proof's finding on a workload it cannot read.
+func Unreadable(err error) results.Finding {
+	return results.Finding{Rule: rule, Severity: results.Error, Field: "spec.template", Text: results.Text("placement: " + err.Error())}
+}
+
+// Prove places a workload, read as t, on the inventory's cluster c (which
+// holds the pods the input's other workloads put there) and reports: the
+// eligible nodes (info), none (error: the pods would stay Pending), or
+// fewer nodes than replicas can use (warning). The rollout is the caller's
+// to judge.
+func Prove(w *workload.Workload, t Target, c *Cluster) (Proof, []results.Finding) {
 	p := Proof{Workload: w.String(), Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
-	t, err := ReadTarget(w)
-	if err != nil {
-		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template", Message: "placement: " + err.Error()}}
-	}
 	p.Replicas = t.Replicas
 	if w.Kind == "StatefulSet" && len(w.Name) > maxStatefulSetName {
 		// Its pods carry controller-revision-hash=<name>-<hash>, a label
@@ -239,7 +243,7 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 		why := fmt.Sprintf("placement: the StatefulSet's name has %d characters, so the label controller-revision-hash=%s-<hash> its pods get is longer than 63 and the API server rejects every pod; shorten the name to at most 52 characters", len(w.Name), w.Name)
 		first := Place(c.Clone(), t.Replica(), 1, "old").First
 		p.Verdicts, p.Placement, p.Rollout = first, Placement{First: first, Why: why}, Rollout{Strategy: t.Strategy.Type, Reason: why}
-		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Message: why}}
+		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Text: results.Text(why)}}
 	}
 	p.Placement, p.Rollout = Simulate(c, t)
 	p.Verdicts = p.Placement.First
@@ -250,14 +254,14 @@ func Prove(w *workload.Workload, c *Cluster) (Proof, []results.Finding) {
 			why = append(why, v.Node+" ("+v.Reason+")")
 		}
 		return p, []results.Finding{{Rule: rule, Severity: results.Error, Field: "spec.template.spec",
-			Message: "placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; ")}}
+			Text: results.Text("placement: no node of the inventory can run its pods, so they would stay Pending: " + strings.Join(why, "; "))}}
 	}
 	out := []results.Finding{{Rule: rule, Severity: results.Info, Note: true,
-		Message: fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(c.Nodes), strings.Join(eligible, ", "))}}
+		Text: results.Text(fmt.Sprintf("placement: schedulable on %d of %d nodes: %s", len(eligible), len(c.Nodes), strings.Join(eligible, ", ")))}}
 	if pl := p.Placement; pl.Pending > 0 {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
-			Message: fmt.Sprintf("placement: %d of %d replicas can be placed, %s would stay Pending: %s",
-				len(pl.Nodes), p.Replicas, results.Count(pl.Pending, "pod"), pl.Why)})
+			Text: results.Text(fmt.Sprintf("placement: %d of %d replicas can be placed, %s would stay Pending: %s",
+				len(pl.Nodes), p.Replicas, results.Count(pl.Pending, "pod"), pl.Why))})
 	}
 	return p, out
 }

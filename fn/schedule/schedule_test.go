@@ -6,6 +6,8 @@ import (
 
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
 	"github.com/csi-placement/csi-placement/fn/krmio"
+	"github.com/csi-placement/csi-placement/fn/results"
+	"github.com/csi-placement/csi-placement/fn/workload"
 )
 
 // nodes is `kubectl get nodes -o yaml` as kubectl writes it: a v1 List,
@@ -93,7 +95,15 @@ func TestProve(t *testing.T) {
 		t.Fatalf("inventory: %v", names)
 	}
 
-	p, fs := Prove(testutil.Workload(t, controller), NewCluster(inv))
+	prove := func(w *workload.Workload) (Proof, []results.Finding) {
+		t.Helper()
+		tg, err := ReadTarget(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Prove(w, tg, NewCluster(inv))
+	}
+	p, fs := prove(testutil.Workload(t, controller))
 	want := []Verdict{
 		{Node: "cp-0", OK: true},
 		{Node: "rke1-cp", Reason: "untolerated taint node-role.kubernetes.io/controlplane=true:NoSchedule"},
@@ -110,7 +120,7 @@ func TestProve(t *testing.T) {
 	}
 	var msgs []string
 	for _, f := range fs {
-		msgs = append(msgs, string(f.Severity)+": "+f.Message)
+		msgs = append(msgs, string(f.Severity)+": "+f.Message(false))
 	}
 	if got := strings.Join(msgs, "\n"); got != "info: placement: schedulable on 1 of 4 nodes: cp-0\n"+
 		"warning: placement: 1 of 3 replicas can be placed, 2 pods would stay Pending: 0/4 nodes are available: 2 node(s) didn't match Pod's node affinity/selector, 1 node(s) didn't match pod anti-affinity rules, 1 node(s) had untolerated taint {node-role.kubernetes.io/controlplane=true:NoSchedule}" {
@@ -118,8 +128,8 @@ func TestProve(t *testing.T) {
 	}
 
 	// Nowhere to go: an error naming each node's reason.
-	_, fs = Prove(testutil.Workload(t, strings.Replace(controller, "{kubernetes.io/os: linux}", "{kubernetes.io/os: plan9}", 1)), NewCluster(inv))
-	if len(fs) != 1 || fs[0].Severity != "error" || !strings.HasPrefix(fs[0].Message, "placement: no node of the inventory can run its pods, so they would stay Pending: cp-0 (nodeSelector kubernetes.io/os=plan9, node has \"linux\"); ") {
+	_, fs = prove(testutil.Workload(t, strings.Replace(controller, "{kubernetes.io/os: linux}", "{kubernetes.io/os: plan9}", 1)))
+	if len(fs) != 1 || fs[0].Severity != "error" || !strings.HasPrefix(fs[0].Message(false), "placement: no node of the inventory can run its pods, so they would stay Pending: cp-0 (nodeSelector kubernetes.io/os=plan9, node has \"linux\"); ") {
 		t.Errorf("got %+v", fs)
 	}
 }

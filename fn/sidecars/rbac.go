@@ -3,18 +3,17 @@ package sidecars
 import (
 	"slices"
 
-	"go.yaml.in/yaml/v3"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/csi-placement/csi-placement/fn/schedule"
-	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
+	"github.com/csi-placement/csi-placement/fn/api"
 )
 
 // Leases reads the input's RBAC (Roles, ClusterRoles and their bindings)
 // and says whether a ServiceAccount may get, create and update leases:
 // Unknown when the input binds nothing to it, as when RBAC comes from
 // elsewhere. namespace "" stands for any.
-func Leases(objs []*yaml.Node) (func(namespace, serviceAccount string) Access, error) {
+func Leases(objs []*yaml.RNode) (func(namespace, serviceAccount string) Access, error) {
 	var roles, clusterRoles = map[string][]rbacv1.PolicyRule{}, map[string][]rbacv1.PolicyRule{}
 	type binding struct {
 		ns   string // "" for a ClusterRoleBinding
@@ -23,11 +22,11 @@ func Leases(objs []*yaml.Node) (func(namespace, serviceAccount string) Access, e
 	}
 	var bindings []binding
 	for _, o := range objs {
-		kind := yn.String(yn.Get(o, "kind"))
+		kind := o.GetKind()
 		switch kind {
 		case "Role", "ClusterRole":
 			var r rbacv1.Role
-			if err := schedule.Decode(o, &r); err != nil {
+			if err := api.Decode(o, &r); err != nil {
 				return nil, err
 			}
 			if kind == "Role" {
@@ -37,7 +36,7 @@ func Leases(objs []*yaml.Node) (func(namespace, serviceAccount string) Access, e
 			}
 		case "RoleBinding", "ClusterRoleBinding":
 			var b rbacv1.RoleBinding
-			if err := schedule.Decode(o, &b); err != nil {
+			if err := api.Decode(o, &b); err != nil {
 				return nil, err
 			}
 			ns := b.Namespace

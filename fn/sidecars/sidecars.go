@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/detect"
@@ -68,15 +68,15 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 	var out, missing []string
 	var findings []results.Finding
 	type edit struct {
-		c    *yaml.Node
+		c    *yaml.RNode
 		name string
 		arg  *yaml.Node
 	}
 	var edits []edit
-	for i, c := range yn.Items(yn.Lookup(w.Obj, "spec", "template", "spec", "containers")) {
-		name := yn.String(yn.Get(c, "name"))
+	for i, c := range yn.Elements(w.PodField("containers")) {
+		name := yn.String(c, "name")
 		arg, enabled, family := flag(c)
-		if enabled || !family && !isLeaderElected(name, yn.String(yn.Get(c, "image"))) {
+		if enabled || !family && !isLeaderElected(name, yn.String(c, "image")) {
 			continue
 		}
 		if add {
@@ -92,24 +92,28 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 			sev, why = results.Error, fmt.Sprintf("once the policy raises replicas %d -> %d", before, n)
 		}
 		findings = append(findings, results.Finding{Rule: rule, Severity: sev, Field: field,
-			Message: fmt.Sprintf("leader election: container %q runs without leader election %s, so the replicas act at once and race; enable it (spec.sidecars.leaderElection: Add)", name, why)})
+			Text: results.Text(fmt.Sprintf("leader election: container %q runs without leader election %s, so the replicas act at once and race; enable it (spec.sidecars.leaderElection: Add)", name, why))})
 	}
 	if len(edits) == 0 {
 		return findings
 	}
-	sa := yn.String(yn.Lookup(w.Obj, "spec", "template", "spec", "serviceAccountName"))
+	sa := yn.String(w.PodField("serviceAccountName"))
 	if sa == "" {
 		sa = "default"
 	}
 	ns := w.Namespace
-	if f.Leases != nil && f.Leases(ns, sa) == Denied {
+	access := Unknown
+	if f.Leases != nil {
+		access = f.Leases(ns, sa)
+	}
+	if access == Denied {
 		var names []string
 		for _, e := range edits {
 			names = append(names, strconv.Quote(e.name))
 		}
 		return append(findings, results.Finding{Rule: rule, Severity: results.Error, Field: "spec.template.spec.serviceAccountName",
-			Message: fmt.Sprintf("leader election: %s must elect a leader with %d replicas, but the input's RBAC gives ServiceAccount %s no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1",
-				strings.Join(names, ", "), n, account(ns, sa))})
+			Text: results.Text(fmt.Sprintf("leader election: %s must elect a leader with %d replicas, but the input's RBAC gives ServiceAccount %s no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1",
+				strings.Join(names, ", "), n, account(ns, sa)))})
 	}
 	for _, e := range edits {
 		added := "--leader-election"
@@ -120,9 +124,9 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 			e.arg.Value, e.arg.Style = added, 0 // was =false
 		} else {
 			args := yn.Ensure(e.c, "args", yaml.SequenceNode, []string{"name", "image", "command", "args"})
-			args.Content = append(args.Content, yn.Str("--leader-election"))
+			args.YNode().Content = append(args.YNode().Content, yaml.NewStringRNode("--leader-election").YNode())
 			if hasEnv(e.c, "POD_NAMESPACE") && !hasArg(e.c, "leader-election-namespace") {
-				args.Content = append(args.Content, yn.Str("--leader-election-namespace=$(POD_NAMESPACE)"))
+				args.YNode().Content = append(args.YNode().Content, yaml.NewStringRNode("--leader-election-namespace=$(POD_NAMESPACE)").YNode())
 				added += " --leader-election-namespace=$(POD_NAMESPACE)"
 			}
 		}
@@ -133,12 +137,12 @@ func (f LeaderElection) Apply(w *workload.Workload) []results.Finding {
 	if raised {
 		msg += fmt.Sprintf(", as the policy raises replicas %d -> %d", before, n)
 	}
-	if f.Leases != nil && f.Leases(ns, sa) == Unknown {
+	if f.Leases != nil && access == Unknown {
 		msg += fmt.Sprintf(" (ServiceAccount %s needs get, create and update on leases, coordination.k8s.io)", account(ns, sa))
 	}
 	return append(findings, results.Finding{Rule: rule, Severity: results.Info, Field: "spec.template.spec.containers",
-		Message:   msg,
-		Violation: fmt.Sprintf("containers %s must run with leader election beside other replicas", strings.Join(out, ", "))})
+		Text: results.Change{Done: msg,
+			Required: fmt.Sprintf("containers %s must run with leader election beside other replicas", strings.Join(out, ", "))}})
 }
 
 func isLeaderElected(name, image string) bool {
@@ -154,9 +158,10 @@ func isLeaderElected(name, image string) bool {
 // flag finds a leader election flag (one dash or two, as Go's flag
 // package reads them) among args and command: whether it enables leader
 // election, and whether the container has one at all.
-func flag(c *yaml.Node) (arg *yaml.Node, enabled, family bool) {
+func flag(c *yaml.RNode) (arg *yaml.Node, enabled, family bool) {
 	for _, list := range []string{"command", "args"} {
-		for _, a := range yn.Items(yn.Get(c, list)) {
+		for _, e := range yn.Elements(yn.Get(c, list)) {
+			a := e.YNode()
 			name, value, hasValue := strings.Cut(strings.TrimLeft(a.Value, "-"), "=")
 			if !slices.Contains(flagNames, name) || !strings.HasPrefix(a.Value, "-") {
 				continue
@@ -171,9 +176,10 @@ func flag(c *yaml.Node) (arg *yaml.Node, enabled, family bool) {
 	return nil, false, false
 }
 
-func hasArg(c *yaml.Node, name string) bool {
+func hasArg(c *yaml.RNode, name string) bool {
 	for _, list := range []string{"command", "args"} {
-		for _, a := range yn.Items(yn.Get(c, list)) {
+		for _, e := range yn.Elements(yn.Get(c, list)) {
+			a := e.YNode()
 			n, _, _ := strings.Cut(strings.TrimLeft(a.Value, "-"), "=")
 			if n == name && strings.HasPrefix(a.Value, "-") {
 				return true
@@ -183,9 +189,9 @@ func hasArg(c *yaml.Node, name string) bool {
 	return false
 }
 
-func hasEnv(c *yaml.Node, name string) bool {
-	for _, e := range yn.Items(yn.Get(c, "env")) {
-		if yn.String(yn.Get(e, "name")) == name {
+func hasEnv(c *yaml.RNode, name string) bool {
+	for _, e := range yn.Elements(yn.Get(c, "env")) {
+		if yn.String(e, "name") == name {
 			return true
 		}
 	}

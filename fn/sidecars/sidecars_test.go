@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/internal/testutil"
@@ -152,7 +152,7 @@ spec:
 		"error: leader election: \"snapshot-controller\", \"manager\" must elect a leader with 3 replicas, but the input's RBAC gives ServiceAccount kube-system/ctrl no access to leases (coordination.k8s.io: get, create, update), so the flag alone would leave them leaderless: grant it (many charts render it when replicas > 1), or keep `spec.replicas` at 1")
 	w := testutil.Workload(t, raised)
 	fs := raisedBy(w, config.Check, Granted).Apply(w)
-	if len(fs) != 2 || fs[0].Severity != results.Error || !strings.Contains(fs[0].Message, "once the policy raises replicas 1 -> 3") {
+	if len(fs) != 2 || fs[0].Severity != results.Error || !strings.Contains(fs[0].Message(false), "once the policy raises replicas 1 -> 3") {
 		t.Errorf("Check, raised by the policy: %+v", fs)
 	}
 	// Auto leaves the input's own replicas to a warning.
@@ -189,13 +189,13 @@ roleRef: {kind: Role, name: r}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var objs []*yaml.Node
+	var objs []*yaml.RNode
 	for _, it := range s.Items {
 		n, err := it.Node()
 		if err != nil {
 			t.Fatal(err)
 		}
-		objs = append(objs, n)
+		objs = append(objs, yaml.NewRNode(n))
 	}
 	leases, err := Leases(objs)
 	if err != nil {

@@ -4,10 +4,14 @@ package toleration
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/csi-placement/csi-placement/fn/api"
 
 	"github.com/csi-placement/csi-placement/fn/config"
 	"github.com/csi-placement/csi-placement/fn/results"
@@ -38,17 +42,16 @@ type Add struct {
 
 // Apply edits the workload's tolerations.
 func (f Add) Apply(w *workload.Workload) []results.Finding {
-	ps := yn.Lookup(w.Obj, "spec", "template", "spec")
-	var have []config.Toleration
-	for _, n := range yn.Items(yn.Get(ps, "tolerations")) {
+	var have []corev1.Toleration
+	for _, n := range yn.Elements(w.PodField("tolerations")) {
 		have = append(have, read(n))
 	}
 	var added []config.Toleration
 	for _, t := range f.Want {
-		if covered(have, t) {
+		if covered(have, apiToleration(t)) {
 			continue
 		}
-		have = append(have, t)
+		have = append(have, apiToleration(t))
 		added = append(added, t)
 	}
 	if len(added) == 0 {
@@ -57,78 +60,51 @@ func (f Add) Apply(w *workload.Workload) []results.Finding {
 	list := yn.Ensure(w.PodSpec(), "tolerations", yaml.SequenceNode, yn.PodSpecOrder)
 	names := make([]string, len(added))
 	for i, t := range added {
-		list.Content = append(list.Content, node(t))
+		list.YNode().Content = append(list.YNode().Content, node(t).YNode())
 		names[i] = String(t)
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info, Field: path,
-		Message:   "tolerations: added " + strings.Join(names, ", "),
-		Violation: fmt.Sprintf("`%s` must tolerate %s", path, strings.Join(names, ", ")),
-		Proposed:  strings.Join(names, ", ")}}
+		Text: results.Change{Done: "tolerations: added " + strings.Join(names, ", "),
+			Required: fmt.Sprintf("`%s` must tolerate %s", path, strings.Join(names, ", "))},
+		Proposed: strings.Join(names, ", ")}}
 }
 
-// covered reports whether the tolerations in have tolerate every taint
-// that want tolerates.
-func covered(have []config.Toleration, want config.Toleration) bool {
-	for _, h := range have {
-		if covers(h, want) {
-			return true
-		}
-	}
-	return false
+// covered reports whether one of the tolerations in have tolerates every
+// taint that want tolerates.
+func covered(have []corev1.Toleration, want corev1.Toleration) bool {
+	return slices.ContainsFunc(have, func(h corev1.Toleration) bool { return api.Covers(h, want) })
 }
 
-// covers reports whether h tolerates every taint w does. An Equal
-// toleration with no value tolerates only taints with no value, so it does
-// not cover an Exists one; a toleration limited by tolerationSeconds does not
-// cover one that is not, or is limited less.
-func covers(h, w config.Toleration) bool {
-	hExists, wExists := h.Operator == "Exists", w.Operator == "Exists"
-	switch {
-	case !hExists && h.Operator != "Equal":
-		return false // Lt, Gt: numeric ranges, never relied on here
-	case h.Key == "" && hExists:
-	case h.Key != w.Key:
-		return false
-	case hExists:
-	case wExists || h.Value != w.Value:
-		return false
+// read reads a toleration of the input; a tolerationSeconds that is not
+// an integer is left for the API server to reject.
+func read(n *yaml.RNode) corev1.Toleration {
+	t := corev1.Toleration{
+		Key:      yn.String(n, "key"),
+		Operator: corev1.TolerationOperator(yn.String(n, "operator")),
+		Value:    yn.String(n, "value"),
+		Effect:   corev1.TaintEffect(yn.String(n, "effect")),
 	}
-	if h.Effect != "" && h.Effect != w.Effect {
-		return false
-	}
-	if h.TolerationSeconds != nil && (w.TolerationSeconds == nil || *w.TolerationSeconds > *h.TolerationSeconds) {
-		return false
-	}
-	return true
-}
-
-func read(n *yaml.Node) config.Toleration {
-	t := config.Toleration{
-		Key:      yn.String(yn.Get(n, "key")),
-		Operator: yn.String(yn.Get(n, "operator")),
-		Value:    yn.String(yn.Get(n, "value")),
-		Effect:   yn.String(yn.Get(n, "effect")),
-	}
-	if t.Operator == "" {
-		t.Operator = "Equal" // the API's default
-	}
-	if s, err := strconv.ParseInt(yn.String(yn.Get(n, "tolerationSeconds")), 10, 64); err == nil {
+	if s, err := strconv.ParseInt(yn.String(n, "tolerationSeconds"), 10, 64); err == nil {
 		t.TolerationSeconds = &s
 	}
 	return t
 }
 
+func apiToleration(t config.Toleration) corev1.Toleration {
+	return corev1.Toleration{Key: t.Key, Operator: corev1.TolerationOperator(t.Operator), Value: t.Value, Effect: corev1.TaintEffect(t.Effect), TolerationSeconds: t.TolerationSeconds}
+}
+
 // node writes a toleration with its keys in the documentation's order.
-func node(t config.Toleration) *yaml.Node {
-	opt := func(v string) *yaml.Node {
+func node(t config.Toleration) *yaml.RNode {
+	opt := func(v string) *yaml.RNode {
 		if v == "" {
 			return nil
 		}
-		return yn.Str(v)
+		return yaml.NewStringRNode(v)
 	}
-	var secs *yaml.Node
+	var secs *yaml.RNode
 	if t.TolerationSeconds != nil {
-		secs = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(*t.TolerationSeconds, 10)}
+		secs = yaml.NewRNode(&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(*t.TolerationSeconds, 10)})
 	}
 	return yn.Map("key", opt(t.Key), "operator", opt(t.Operator), "value", opt(t.Value), "effect", opt(t.Effect), "tolerationSeconds", secs)
 }

@@ -1,35 +1,42 @@
-// Package workload gives the rules a typed view of a Deployment or
-// StatefulSet held as a yaml.v3 node.
+// Package workload gives the rules a view of a Deployment or StatefulSet:
+// the item's yaml.v3 node as kyaml's RNode (the same node, not a copy, so
+// edits land in the output), its identity and the few fields every rule
+// reads.
 package workload
 
 import (
 	"fmt"
 	"strconv"
 
-	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/krmio"
-	"github.com/csi-placement/csi-placement/fn/yamlnode"
+	yn "github.com/csi-placement/csi-placement/fn/yamlnode"
 )
 
-// Workload is a Deployment or StatefulSet the policy applies to.
+// Workload is a Deployment or StatefulSet the policy applies to; rules edit
+// its node in place.
 type Workload struct {
-	Item *krmio.Item
-	// Obj is the resource's mapping; rules edit it in place.
-	Obj                               *yaml.Node
+	*yaml.RNode
+	Item                              *krmio.Item
 	APIVersion, Kind, Name, Namespace string
 }
 
-// New reads the identity of a decoded item.
+// New wraps a decoded item.
 func New(it *krmio.Item, obj *yaml.Node) *Workload {
-	return &Workload{
-		Item:       it,
-		Obj:        obj,
-		APIVersion: yamlnode.String(yamlnode.Get(obj, "apiVersion")),
-		Kind:       yamlnode.String(yamlnode.Get(obj, "kind")),
-		Name:       yamlnode.String(yamlnode.Lookup(obj, "metadata", "name")),
-		Namespace:  yamlnode.String(yamlnode.Lookup(obj, "metadata", "namespace")),
-	}
+	rn := yaml.NewRNode(obj)
+	// An error means no metadata: the identity stays empty, as the API
+	// server would say.
+	m, _ := rn.GetMeta()
+	return &Workload{RNode: rn, Item: it, APIVersion: m.APIVersion, Kind: m.Kind, Name: m.Name, Namespace: m.Namespace}
+}
+
+// Clone is a workload on a deep copy of the node, for Audit mode, whose
+// rules must not touch the output.
+func (w *Workload) Clone() *Workload {
+	c := *w
+	c.RNode = w.Copy()
+	return &c
 }
 
 // String names the workload for messages: "Deployment kube-system/name".
@@ -41,47 +48,47 @@ func (w *Workload) String() string {
 }
 
 // Spec is the workload's spec, created when absent.
-func (w *Workload) Spec() *yaml.Node {
-	return yamlnode.Ensure(w.Obj, "spec", yaml.MappingNode, nil)
+func (w *Workload) Spec() *yaml.RNode {
+	return yn.Ensure(w.RNode, "spec", yaml.MappingNode, nil)
 }
 
 // SpecOrder is the field order of the workload's spec.
 func (w *Workload) SpecOrder() []string {
 	if w.Kind == "StatefulSet" {
-		return yamlnode.StatefulSetSpecOrder
+		return yn.StatefulSetSpecOrder
 	}
-	return yamlnode.DeploymentSpecOrder
+	return yn.DeploymentSpecOrder
 }
 
 // PodSpec is spec.template.spec, created when absent.
-func (w *Workload) PodSpec() *yaml.Node {
-	tmpl := yamlnode.Ensure(w.Spec(), "template", yaml.MappingNode, w.SpecOrder())
-	return yamlnode.Ensure(tmpl, "spec", yaml.MappingNode, []string{"metadata", "spec"})
+func (w *Workload) PodSpec() *yaml.RNode {
+	tmpl := yn.Ensure(w.Spec(), "template", yaml.MappingNode, w.SpecOrder())
+	return yn.Ensure(tmpl, "spec", yaml.MappingNode, []string{"metadata", "spec"})
+}
+
+// PodField is the node at a path under spec.template.spec, or nil.
+func (w *Workload) PodField(path ...string) *yaml.RNode {
+	return yn.Get(w.RNode, append([]string{"spec", "template", "spec"}, path...)...)
 }
 
 // TemplateLabels are the pod template's labels.
 func (w *Workload) TemplateLabels() map[string]string {
-	return yamlnode.StringMap(yamlnode.Lookup(w.Obj, "spec", "template", "metadata", "labels"))
+	return yn.StringMap(w.RNode, "spec", "template", "metadata", "labels")
 }
 
 // Selector is spec.selector, or nil.
-func (w *Workload) Selector() *yaml.Node {
-	s := yamlnode.Lookup(w.Obj, "spec", "selector")
-	if yamlnode.IsNull(s) {
+func (w *Workload) Selector() *yaml.RNode {
+	s := yn.Get(w.RNode, "spec", "selector")
+	if yaml.IsMissingOrNull(s) {
 		return nil
 	}
 	return s
 }
 
-// Annotations are the workload's annotations.
-func (w *Workload) Annotations() map[string]string {
-	return yamlnode.StringMap(yamlnode.Lookup(w.Obj, "metadata", "annotations"))
-}
-
 // File is where the workload came from, as kpt and kustomize annotate it
 // (or the input file of the standalone CLI), and its index there.
 func (w *Workload) File() (path string, index int, ok bool) {
-	a := w.Annotations()
+	a := w.GetAnnotations()
 	for _, k := range []string{"internal.config.kubernetes.io/path", "config.kubernetes.io/path"} {
 		if p := a[k]; p != "" {
 			path = p
@@ -102,13 +109,13 @@ func (w *Workload) File() (path string, index int, ok bool) {
 
 // Replicas is spec.replicas, or 1 (the API default) when absent.
 func (w *Workload) Replicas() (n int, set bool, err error) {
-	r := yamlnode.Lookup(w.Obj, "spec", "replicas")
-	if yamlnode.IsNull(r) {
+	r := yn.Get(w.RNode, "spec", "replicas")
+	if yaml.IsMissingOrNull(r) {
 		return 1, false, nil
 	}
-	n, err = strconv.Atoi(yamlnode.String(r))
+	n, err = strconv.Atoi(yn.String(r))
 	if err != nil {
-		return 0, true, fmt.Errorf("`spec.replicas` must be an integer, got %q", yamlnode.String(r))
+		return 0, true, fmt.Errorf("`spec.replicas` must be an integer, got %q", yn.String(r))
 	}
 	return n, true, nil
 }
@@ -116,21 +123,21 @@ func (w *Workload) Replicas() (n int, set bool, err error) {
 // OwnSelector is a copy of the workload's spec.selector (or, for the old
 // APIs that default it, of the template labels) as a label selector that
 // selects the workload's own pods; nil when there is neither.
-func (w *Workload) OwnSelector() *yaml.Node {
+func (w *Workload) OwnSelector() *yaml.RNode {
 	if s := w.Selector(); s != nil {
-		ml, me := yamlnode.Get(s, "matchLabels"), yamlnode.Get(s, "matchExpressions")
-		if len(yamlnode.StringMap(ml)) > 0 || len(yamlnode.Items(me)) > 0 {
-			return yamlnode.StripComments(yamlnode.Map("matchLabels", yamlnode.Copy(nonEmpty(ml)), "matchExpressions", yamlnode.Copy(nonEmpty(me))))
+		ml, me := yn.Get(s, "matchLabels"), yn.Get(s, "matchExpressions")
+		if len(yn.StringMap(ml)) > 0 || len(yn.Elements(me)) > 0 {
+			return yn.StripComments(yn.Map("matchLabels", nonEmpty(ml).Copy(), "matchExpressions", nonEmpty(me).Copy()))
 		}
 	}
-	if l := yamlnode.Lookup(w.Obj, "spec", "template", "metadata", "labels"); len(yamlnode.StringMap(l)) > 0 {
-		return yamlnode.StripComments(yamlnode.Map("matchLabels", yamlnode.Copy(l)))
+	if l := yn.Get(w.RNode, "spec", "template", "metadata", "labels"); len(yn.StringMap(l)) > 0 {
+		return yn.StripComments(yn.Map("matchLabels", l.Copy()))
 	}
 	return nil
 }
 
-func nonEmpty(n *yaml.Node) *yaml.Node {
-	if n == nil || len(n.Content) == 0 {
+func nonEmpty(n *yaml.RNode) *yaml.RNode {
+	if n.IsNil() || len(n.Content()) == 0 {
 		return nil
 	}
 	return n

@@ -1,7 +1,9 @@
 // Command gen writes a deterministic ResourceList of realistic items of
 // about 1 KB each (ConfigMaps, Services, Deployments, DaemonSets,
-// ServiceAccounts), with one CSI controller per 500 items, for benchmarks.
-// With -stream it writes the same items as a YAML stream, for kustomize.
+// ServiceAccounts), with one CSI controller per -csi-every items (500 by
+// default, as in a cluster's whole manifests; 10 for an input where the
+// rules, not the copying, do most of the work), for benchmarks. With
+// -stream it writes the same items as a YAML stream, for kustomize.
 package main
 
 import (
@@ -18,6 +20,7 @@ const description = "Managed by the platform team. Changes go through the GitOps
 func main() {
 	n := flag.Int("n", 1000, "number of items")
 	stream := flag.Bool("stream", false, "write a YAML stream of the items, not a ResourceList")
+	every := flag.Int("csi-every", 500, "one CSI controller per this many items")
 	flag.Parse()
 	out := bufio.NewWriter(os.Stdout)
 	defer out.Flush()
@@ -31,7 +34,7 @@ func main() {
 		ns := fmt.Sprintf("team-%d", i%37)
 		meta := fmt.Sprintf("  metadata:\n    name: item-%d\n    namespace: %s\n    labels:\n      app.kubernetes.io/name: app-%d\n      app.kubernetes.io/part-of: platform\n    annotations:\n      config.kubernetes.io/index: '%d'\n      internal.config.kubernetes.io/path: 'manifests/%s/item-%d.yaml'\n      owner.example.com/description: %s\n", i, ns, i%101, 0, ns, i, description)
 		switch {
-		case i%500 == 250:
+		case i%*every == *every/2:
 			fmt.Fprintf(w, "- apiVersion: apps/v1\n  kind: Deployment\n%s  spec:\n    replicas: 3\n    selector:\n      matchLabels: {app: csi-%d}\n    template:\n      metadata:\n        labels: {app: csi-%d}\n      spec:\n        serviceAccountName: csi\n        containers:\n        - name: csi-provisioner\n          image: registry.k8s.io/sig-storage/csi-provisioner:v5.0.1\n          args: [--csi-address=$(ADDRESS), --leader-election]\n        - name: csi-attacher\n          image: registry.k8s.io/sig-storage/csi-attacher:v4.6.1\n        tolerations:\n        - {key: node-role.kubernetes.io/control-plane, operator: Equal, effect: NoSchedule}\n", meta, i, i)
 		case i%5 == 0:
 			fmt.Fprintf(w, "- apiVersion: apps/v1\n  kind: Deployment\n%s  spec:\n    replicas: 2\n    selector:\n      matchLabels: {app: web-%d}\n    template:\n      metadata:\n        labels: {app: web-%d}\n      spec:\n        containers:\n        - name: web\n          image: nginx:1.27\n          ports:\n          - containerPort: 8080\n          resources:\n            requests: {cpu: 100m, memory: 128Mi}\n            limits: {memory: 256Mi}\n          readinessProbe:\n            httpGet: {path: /healthz, port: 8080}\n", meta, i, i)
