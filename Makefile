@@ -92,15 +92,19 @@ tidy:
 	go mod tidy -diff
 	cd tests/cluster && go mod tidy -diff
 
-# Each krmio fuzz target for FUZZTIME, holding the lexer against a full
-# yaml.v3 decode; `make test` runs their seeds (testdata/fuzz). What a run
-# finds is written there: commit it as a seed once fixed.
+# Each fuzz target for FUZZTIME: the krmio splitters against a full
+# yaml.v3 decode, the config parser, and the whole function in each mode
+# (output parses, same items in order, nothing outside the placement
+# fields changed, idempotent). `make test` runs their seeds
+# (testdata/fuzz); what a run finds is written there: commit it as a seed
+# once fixed.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := FuzzSplitResourceList FuzzSplitStream
+FUZZ_TARGETS := fn/krmio:FuzzSplitResourceList fn/krmio:FuzzSplitStream fn/config:FuzzParse fn/cli:FuzzFunction
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
-	  echo "go test -fuzz $$t -fuzztime $(FUZZTIME) ./fn/krmio" >&2; \
-	  go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s ./fn/krmio || exit 1; \
+	  pkg=./$${t%%:*}; name=$${t#*:}; \
+	  echo "go test -fuzz $$name -fuzztime $(FUZZTIME) $$pkg" >&2; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1; \
 	done
 
 # The lexer's benchmarks, the whole binary beside two baselines, and the

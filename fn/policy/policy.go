@@ -108,6 +108,7 @@ type job struct {
 	plugin *nodeplugin.Match
 	pre    fn.Results // about the node plugin, reported first
 	proof  int        // its index in the report's Proofs, or -1
+	skip   bool       // a field the rules edit has the wrong kind: not edited, not proved
 }
 
 // read gathers what the input says about the cluster: its Node objects
@@ -196,6 +197,10 @@ func (r *run) apply() (bool, error) {
 		if r.audit {
 			j.target = w.Clone()
 		}
+		if fs := prepare(j.target.YNode(), workloadShapes); len(fs) > 0 {
+			j.fs, j.skip = fs, true
+			continue
+		}
 		for _, rl := range rules {
 			j.fs = append(j.fs, rl.Apply(j.target)...)
 		}
@@ -242,6 +247,10 @@ func (r *run) nodePlugin(j *job, fixed map[*krmio.Item]bool) error {
 			plugin.DaemonSet = ds.Clone()
 			r.plugins[ds.Item] = plugin.DaemonSet
 		}
+		if fs := prepare(plugin.DaemonSet.YNode(), nodePluginShapes); len(fs) > 0 {
+			j.pre = report(ds, fs, r.s.Mode)
+			return nil
+		}
 		if fs := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(fs) > 0 {
 			why := " for " + j.w.String() + ", its controller"
 			if plugin.Socket != "" {
@@ -281,6 +290,9 @@ func (r *run) prove() (bool, error) {
 		}
 	}
 	for _, j := range r.jobs {
+		if j.skip {
+			continue
+		}
 		// Read once what the proof, the portability check and the rollout
 		// need, as the rules left it; one target's at a time, as a large
 		// input's templates together weigh more than its text.
