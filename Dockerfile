@@ -17,7 +17,7 @@ RUN go mod download
 COPY fn ./fn
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=${VERSION}" \
+      -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/internal/cli.Version=${VERSION}" \
       -o /out/csi-placement ./fn
 
 FROM scratch AS runtime

@@ -23,7 +23,7 @@ BUILDAH_FLAGS ?= --isolation chroot --storage-driver vfs
 .PHONY: cluster-test build test demo bench fuzz install-plugin kustomize helm helm4 pre-commit tools fmt vet lint staticcheck tidy clean image image-test
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/csi-placement/csi-placement/fn/internal/cli.Version=$(VERSION)" -o $(BIN)/csi-placement ./fn
 
 # The kustomize CLI at the pinned version, in bin/ (newer ones need a newer Go).
 kustomize: $(KUSTOMIZE)
@@ -99,7 +99,7 @@ tidy:
 # (testdata/fuzz); what a run finds is written there: commit it as a seed
 # once fixed.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := fn/krmio:FuzzSplitResourceList fn/krmio:FuzzSplitStream fn/config:FuzzParse fn/cli:FuzzFunction
+FUZZ_TARGETS := fn/internal/krmio:FuzzSplitResourceList fn/internal/krmio:FuzzSplitStream fn/internal/config:FuzzParse fn/internal/cli:FuzzFunction
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=./$${t%%:*}; name=$${t#*:}; \

@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/csi-placement/csi-placement/fn/cli"
+	"github.com/csi-placement/csi-placement/fn/internal/cli"
 )
 
 func main() {

@@ -69,7 +69,7 @@ events_logger = "file"
 		must(t, os.MkdirAll(filepath.Dir(filepath.Join(ctx, f)), 0o755))
 		must(t, os.WriteFile(filepath.Join(ctx, f), read(t, filepath.Join(repo, f)), 0o644))
 	}
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/csi-placement/csi-placement/fn/cli.Version="+e.version,
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X github.com/csi-placement/csi-placement/fn/internal/cli.Version="+e.version,
 		"-o", filepath.Join(ctx, "bin", "csi-placement"), "./fn")
 	build.Dir, build.Env = repo, append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {

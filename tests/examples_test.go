@@ -52,7 +52,7 @@ func setup(m *testing.M) int {
 	defer os.RemoveAll(work)
 	binDir = filepath.Join(work, "bin")
 	binary = filepath.Join(binDir, "csi-placement")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X github.com/csi-placement/csi-placement/fn/cli.Version="+testVersion, "-o", binary, "./fn")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X github.com/csi-placement/csi-placement/fn/internal/cli.Version="+testVersion, "-o", binary, "./fn")
 	build.Dir, build.Stdout, build.Stderr = repo, os.Stdout, os.Stderr
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/csi-placement/csi-placement/fn/krmio"
-	"github.com/csi-placement/csi-placement/fn/results"
-	"github.com/csi-placement/csi-placement/fn/workload"
+	"github.com/csi-placement/csi-placement/fn/internal/krmio"
+	"github.com/csi-placement/csi-placement/fn/internal/results"
+	"github.com/csi-placement/csi-placement/fn/internal/workload"
 )
 
 // Workload reads one resource from YAML.
