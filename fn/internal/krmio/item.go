@@ -227,6 +227,7 @@ func (it *Item) Bytes() ([]byte, error) {
 		return it.raw, nil
 	}
 	var b bytes.Buffer
+	b.Grow(len(it.raw) + len(it.raw)/2) // the item, and what the policy adds
 	enc := yaml.NewEncoder(&b)
 	enc.SetIndent(2)
 	if !wideSequences(it.raw) {
