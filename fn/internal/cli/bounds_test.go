@@ -9,19 +9,7 @@ import (
 // the proof places is refused at once, naming the field and the bound,
 // rather than simulated for minutes.
 func TestReplicaBound(t *testing.T) {
-	in := `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: csi-ctrl, namespace: kube-system}
-spec:
-  replicas: 100000
-  selector: {matchLabels: {app: csi}}
-  template:
-    metadata: {labels: {app: csi}}
-    spec:
-      containers:
-      - name: csi-provisioner
-        image: registry.k8s.io/sig-storage/csi-provisioner:v5.3.0
-`
+	in := strings.Replace(malformedBase, "replicas: 2", "replicas: 100000", 1)
 	out, stderr, code := run(t, in, nil, "-")
 	if code != 1 || out != "" || !strings.Contains(stderr, "`spec.replicas` must be at most 100 for the proof to place them, got 100000") {
 		t.Fatalf("want exit 1 naming `spec.replicas` and the bound, got %d:\n%s", code, stderr)
