@@ -15,7 +15,7 @@ type options struct {
 	explain       bool
 	config        string
 	nodes, sets   []string
-	quiet         bool
+	quiet, strict bool
 	output        string
 	version, help bool
 	paths         []string
@@ -32,6 +32,7 @@ func newFlags(o *options) *flag.FlagSet {
 	fl.Var((*files)(&o.nodes), "nodes", "a `file` of Node objects, as `kubectl get nodes -o yaml` writes it; read, not output (repeatable)")
 	fl.Var((*files)(&o.sets), "set", "override a config field: `KEY=VALUE`, KEY a path under spec (mode=Audit, onNoMatch=Ignore, replicas=auto), VALUE YAML; for a ConfigMap config a data key (repeatable)")
 	fl.BoolVar(&o.quiet, "quiet", false, "print only warnings and errors to stderr")
+	fl.BoolVar(&o.strict, "strict", false, "decode every item, not only the ones the policy reads, and refuse any that is not valid YAML")
 	fl.StringVar(&o.output, "output", "table", "explain's `format`: table or json")
 	fl.BoolVar(&o.version, "version", false, "print the version")
 	fl.BoolVar(&o.help, "help", false, "print this help")

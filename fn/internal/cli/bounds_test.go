@@ -18,3 +18,20 @@ func TestReplicaBound(t *testing.T) {
 		t.Fatalf("100 replicas must be placed, got exit %d:\n%s", code, stderr)
 	}
 }
+
+// TestStrict: an item the policy never reads is copied through as it is,
+// valid YAML or not, so the output is never less valid than the input;
+// --strict reads every item and refuses one yaml.v3 cannot read, naming
+// the source and the line.
+func TestStrict(t *testing.T) {
+	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  a: b\n   c: d\n"
+	in := malformedBase + "---\n" + bad
+	out, stderr, code := run(t, in, nil, "-")
+	if code != 0 || !strings.HasSuffix(out, bad) {
+		t.Fatalf("without --strict the item must be copied through, got exit %d:\n%s%s", code, out, stderr)
+	}
+	out, stderr, code = run(t, in, nil, "--strict", "-")
+	if want := "error: --strict: stdin: document at line 15: line 20: mapping values are not allowed in this context"; code != 1 || out != "" || !strings.Contains(stderr, want) {
+		t.Fatalf("want exit 1 and %q, got %d:\n%s", want, code, stderr)
+	}
+}

@@ -103,7 +103,7 @@ func Main(args []string, io IO) int {
 	if o.explain {
 		format = o.output
 	}
-	return runStandalone(o.config, o.sets, o.nodes, o.paths, o.quiet, format, io)
+	return runStandalone(o.config, o.sets, o.nodes, o.paths, o.quiet, o.strict, format, io)
 }
 
 // pluginConfig returns the transformer config kustomize passes: the file
@@ -169,12 +169,12 @@ func runPlugin(cfg []byte, io IO) int {
 	if err != nil {
 		return fail(io, fmt.Errorf("reading stdin: %w", err))
 	}
-	return transformStreams(p, []source{{name: "-", data: data}}, nil, false, "", io)
+	return transformStreams(p, []source{{name: "-", data: data}}, nil, false, false, "", io)
 }
 
 // runStandalone transforms manifest files; with explain set (table or
 // json) it writes the proof instead.
-func runStandalone(cfgPath string, sets, nodeFiles, paths []string, quiet bool, explain string, io IO) int {
+func runStandalone(cfgPath string, sets, nodeFiles, paths []string, quiet, strict bool, explain string, io IO) int {
 	p := config.Default()
 	if cfgPath != "" || len(sets) > 0 {
 		var b []byte
@@ -206,7 +206,7 @@ func runStandalone(cfgPath string, sets, nodeFiles, paths []string, quiet bool, 
 		}
 		nodeSrcs = append(nodeSrcs, s...)
 	}
-	return transformStreams(p, srcs, nodeSrcs, !quiet, explain, io)
+	return transformStreams(p, srcs, nodeSrcs, !quiet, strict, explain, io)
 }
 
 type source struct {
@@ -217,7 +217,7 @@ type source struct {
 // transformStreams runs the policy over manifest streams and writes them;
 // nodeSrcs hold Node objects that count but are not written. With explain
 // it writes the placement table instead.
-func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, explain string, io IO) int {
+func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, strict bool, explain string, io IO) int {
 	var streams []*krmio.Stream
 	var items, nodeItems []*krmio.Item
 	for _, s := range srcs {
@@ -227,6 +227,15 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose bool, e
 		}
 		streams = append(streams, st)
 		items = append(items, st.Items...)
+	}
+	// Items the policy does not read are copied through unread, valid YAML
+	// or not (the output is as valid as the input); --strict reads them all.
+	if strict {
+		for _, it := range items {
+			if _, err := it.Node(); err != nil {
+				return fail(io, fmt.Errorf("--strict: %w", err))
+			}
+		}
 	}
 	for _, s := range nodeSrcs {
 		st, err := krmio.ParseStream(s.data, s.name, 0)
