@@ -246,7 +246,44 @@ func (it *Item) Bytes() ([]byte, error) {
 	if len(it.raw) > 0 && !bytes.HasSuffix(it.raw, []byte("\n")) {
 		out = bytes.TrimSuffix(out, []byte("\n")) // as the input ended
 	}
+	// What is written must read back as what was edited: yaml.v3's encoder
+	// has written text it cannot read (an anchor beside a comment).
+	var back yaml.Node
+	root := it.root
+	if root.Kind != yaml.DocumentNode {
+		root = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
+	}
+	if err := yaml.Unmarshal(out, &back); err != nil || !sameData(&back, root) {
+		why := "it reads back differently"
+		if err != nil {
+			why = err.Error()
+		}
+		return nil, fmt.Errorf("item %d: encoded again, the edited item does not read back (%s): refusing to write it", it.Index, why)
+	}
 	return out, nil
+}
+
+// sameData reports whether two nodes hold the same data: kinds, resolved
+// tags and values, whatever their style, comments and place.
+func sameData(a, b *yaml.Node) bool {
+	for a.Kind == yaml.AliasNode && a.Alias != nil {
+		a = a.Alias
+	}
+	for b.Kind == yaml.AliasNode && b.Alias != nil {
+		b = b.Alias
+	}
+	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
+		return false
+	}
+	if a.Kind == yaml.ScalarNode && (a.Value != b.Value || a.ShortTag() != b.ShortTag()) {
+		return false
+	}
+	for i := range a.Content {
+		if !sameData(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // wideSequences reports whether the text indents a block sequence under its
