@@ -237,16 +237,16 @@ func TestCluster(t *testing.T) {
 			}
 			// More policies over the charts and manifests (examples carry
 			// their own): the default, without an inventory, as most users
-			// run it, on kubeadm and RKE2 with every check and on a managed
-			// cluster, where its required control-plane affinity leaves
-			// every replica Pending as the function must say; and on
-			// kubeadm one replica per node, required, where a rolling
-			// update stalls unless the function fixes its strategy.
-			// And on kubeadm the input unplaced, as the chart renders it:
-			// the proof of Audit mode against the scheduler, and what the
-			// function changes, seen in the cluster.
+			// run it, on kubeadm with every check and on a managed cluster,
+			// where its required control-plane affinity leaves every replica
+			// Pending as the function must say; on kubeadm one replica per
+			// node, required, where a rolling update stalls unless the
+			// function fixes its strategy; and on kubeadm the input
+			// unplaced, as the chart renders it: the proof of the input as
+			// it is against the scheduler, and what the function changes,
+			// seen in the cluster.
 			var more []run
-			if d.fullCases || d.managed {
+			if d.name == "kubeadm" || d.managed {
 				more = append(more, run{name: "default"})
 			}
 			if d.name == "kubeadm" {
@@ -573,7 +573,9 @@ func settle(t *testing.T, cp *controlPlane, kind, namespace, name string, wantPo
 		pods := podsOf(t, cp, kind, namespace, name)
 		bound, pending := boundNodes(pods)
 		if len(pods) >= wantPods && len(bound) >= wantBound && (len(pending) == 0 || !slices.Contains(pending, "not scheduled yet")) {
-			time.Sleep(2 * time.Second)
+			// A pod beyond the claims comes from the same controller sync,
+			// within a second.
+			time.Sleep(time.Second)
 			return boundNodes(podsOf(t, cp, kind, namespace, name))
 		}
 		if time.Now().After(deadline) {
@@ -587,7 +589,7 @@ func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn string
 	out, c, stderr := place(t, fn, r, nodes, in.paths)
 	objs := objects(t, out)
 	if d.managed && r.cfg == "" {
-		managedDefault(t, cp, d, in, objs, c, rep)
+		managedDefault(t, cp, d, in, objs, c, stderr, rep)
 		return
 	}
 	if len(c.Controllers) == 0 || len(objs) == 0 {
@@ -871,7 +873,7 @@ func writeTemp(t *testing.T, s string) string {
 // refuses it as leaving the controller Pending forever; the scheduler must
 // leave every replica of each controller so placed Pending for its node
 // affinity.
-func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, objs []runtime.Object, c claims, rep *report) {
+func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, objs []runtime.Object, c claims, stderr string, rep *report) {
 	var placed []metav1.Object
 	replicas := map[metav1.Object]int{}
 	for _, o := range objs {
@@ -898,7 +900,10 @@ func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, ob
 	}
 	id := d.name + "/" + in.name
 	if len(placed) == 0 {
-		t.Errorf("%s: the default policy placed no controller on the control plane", id)
+		if len(objs) > 0 && !strings.Contains(stderr, "error: ") {
+			t.Errorf("%s: the default policy placed no controller on the control plane, and says nothing", id)
+		}
+		rep.add("%s: nothing placed (the function says: %s)", id, firstLine(stderr))
 		return
 	}
 	if len(c.Controllers) != 0 || !strings.Contains(c.explainErr, "would leave the controller Pending forever") {
@@ -915,6 +920,11 @@ func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, ob
 		want := replicas[m]
 		if kind == "StatefulSet" && orderedReady(t, cp, namespace, m.GetName()) {
 			want = min(want, 1)
+		}
+		// A StatefulSet whose pods' revision label would be too long: the
+		// function says no pod can be created, and the API creates none.
+		if kind == "StatefulSet" && strings.Contains(stderr, "StatefulSet "+namespace+"/"+m.GetName()+" ") && strings.Contains(stderr, "the API server rejects every pod") {
+			want = 0
 		}
 		bound, pending := settle(t, cp, kind, namespace, m.GetName(), want, 0)
 		if len(bound) != 0 || len(pending) != want {

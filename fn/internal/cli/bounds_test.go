@@ -35,3 +35,18 @@ func TestStrict(t *testing.T) {
 		t.Fatalf("want exit 1 and %q, got %d:\n%s", want, code, stderr)
 	}
 }
+
+// TestStatefulSetNameTooLong: the API server rejects every pod of a
+// StatefulSet whose name leaves no room for the revision hash in a label;
+// the function says so with an inventory or without (the real-cluster
+// tier found it silent without one).
+func TestStatefulSetNameTooLong(t *testing.T) {
+	name := strings.Repeat("n", 55)
+	in := strings.NewReplacer("kind: Deployment", "kind: StatefulSet", "name: csi-ctrl", "name: "+name).Replace(malformedBase)
+	for _, args := range [][]string{{"-"}, {"--nodes", "../../../examples/node-plugin/nodes.yaml", "-"}} {
+		_, stderr, code := run(t, in, nil, args...)
+		if want := "warning: StatefulSet kube-system/" + name + " (-): placement: the StatefulSet's name has 55 characters"; code != 0 || !strings.Contains(stderr, want) {
+			t.Errorf("%v: want exit 0 and %q, got %d:\n%s", args, want, code, stderr)
+		}
+	}
+}

@@ -347,6 +347,10 @@ func (r *run) proveOne(j *job, cluster *schedule.Cluster, dsVerdicts map[*krmio.
 			j.fs = append(j.fs, results.Finding{Rule: "rollout", Severity: results.Error, Field: "spec", Text: results.Text("rollout: " + j.tErr.Error())})
 			return
 		}
+		if f, ok := schedule.NoPods(j.target); ok {
+			j.fs = append(j.fs, f) // no pod to place or roll out
+			return
+		}
 		n := j.t.Replicas
 		if cpKnown && cp > 0 {
 			n = cp

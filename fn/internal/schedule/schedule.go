@@ -237,13 +237,11 @@ func Unreadable(err error) results.Finding {
 func Prove(w *workload.Workload, t Target, c *Cluster) (Proof, []results.Finding) {
 	p := Proof{Workload: w.String(), Kind: w.Kind, Namespace: w.Namespace, Name: w.Name}
 	p.Replicas = t.Replicas
-	if w.Kind == "StatefulSet" && len(w.Name) > maxStatefulSetName {
-		// Its pods carry controller-revision-hash=<name>-<hash>, a label
-		// value of at most 63 characters: the API rejects every pod.
-		why := fmt.Sprintf("placement: the StatefulSet's name has %d characters, so the label controller-revision-hash=%s-<hash> its pods get is longer than 63 and the API server rejects every pod; shorten the name to at most 52 characters", len(w.Name), w.Name)
+	if f, ok := NoPods(w); ok {
+		why := f.Message(false)
 		first := Place(c.Clone(), t.Replica(), 1, "old").First
 		p.Verdicts, p.Placement, p.Rollout = first, Placement{First: first, Why: why}, Rollout{Strategy: t.Strategy.Type, Reason: why}
-		return p, []results.Finding{{Rule: rule, Severity: results.Warning, Field: "metadata.name", Text: results.Text(why)}}
+		return p, []results.Finding{f}
 	}
 	p.Placement, p.Rollout = Simulate(c, t)
 	p.Verdicts = p.Placement.First
@@ -270,6 +268,17 @@ func Prove(w *workload.Workload, t Target, c *Cluster) (Proof, []results.Finding
 // nodes of a control plane it stands in for), so that no input makes it
 // run for long; a CSI controller runs a handful.
 const MaxReplicas = 100
+
+// NoPods is a warning when the API server rejects every pod of w, whatever
+// the nodes: a StatefulSet's pods carry controller-revision-hash=<name>-
+// <hash>, a label value of at most 63 characters.
+func NoPods(w *workload.Workload) (results.Finding, bool) {
+	if w.Kind != "StatefulSet" || len(w.Name) <= maxStatefulSetName {
+		return results.Finding{}, false
+	}
+	why := fmt.Sprintf("placement: the StatefulSet's name has %d characters, so the label controller-revision-hash=%s-<hash> its pods get is longer than 63 and the API server rejects every pod; shorten the name to at most 52 characters", len(w.Name), w.Name)
+	return results.Finding{Rule: rule, Severity: results.Warning, Field: "metadata.name", Text: results.Text(why)}, true
+}
 
 // maxStatefulSetName is the longest StatefulSet name whose pods can
 // surely be created: the revision hash takes up to 10 characters of the
