@@ -104,7 +104,7 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=./$${t%%:*}; name=$${t#*:}; \
 	  echo "go test -fuzz $$name -fuzztime $(FUZZTIME) $$pkg" >&2; \
-	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s $$pkg || exit 1; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg || exit 1; \
 	done
 
 # The lexer's benchmarks, the whole binary beside two baselines, and the
