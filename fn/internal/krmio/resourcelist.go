@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"go.yaml.in/yaml/v3"
+
+	yn "github.com/csi-placement/csi-placement/fn/internal/yamlnode"
 )
 
 // ResourceList is a KRM Functions Specification ResourceList, kept as the
@@ -462,7 +464,7 @@ func DecodeResourceList(data []byte) (*ResourceList, error) {
 			seq := v
 			if v.Kind == yaml.AliasNode {
 				budget := maxExpansion
-				if seq, _ = deepCopy(v, &budget); seq == nil {
+				if seq, _ = yn.Expand(v, &budget); seq == nil {
 					return nil, fmt.Errorf("%s: `items`: its aliases must not expand to more than %d nodes", src, maxExpansion)
 				}
 			}
@@ -482,7 +484,7 @@ func DecodeResourceList(data []byte) (*ResourceList, error) {
 				line := n.Line
 				if n.Kind == yaml.AliasNode {
 					// The same resource twice: two items, two nodes.
-					cp, ok := deepCopy(n, &budget)
+					cp, ok := yn.Expand(n, &budget)
 					if !ok {
 						return nil, fmt.Errorf("%s: item %d at line %d: its aliases must not expand to more than %d nodes", src, j, line, maxExpansion)
 					}
@@ -582,7 +584,7 @@ func expandOutside(n *yaml.Node, budget *int) bool {
 	walk = func(n *yaml.Node) bool {
 		for i, c := range n.Content {
 			if c.Kind == yaml.AliasNode && c.Alias != nil && !inside[c.Alias] {
-				cp, ok := deepCopy(c.Alias, budget)
+				cp, ok := yn.Expand(c.Alias, budget)
 				if !ok {
 					return false
 				}
@@ -598,30 +600,6 @@ func expandOutside(n *yaml.Node, budget *int) bool {
 		return true
 	}
 	return walk(n)
-}
-
-// deepCopy copies a node, with aliases in it replaced by copies too.
-func deepCopy(n *yaml.Node, budget *int) (*yaml.Node, bool) {
-	if *budget--; *budget < 0 {
-		return nil, false
-	}
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		cp, ok := deepCopy(n.Alias, budget)
-		if ok {
-			cp.Anchor = ""
-		}
-		return cp, ok
-	}
-	cp := *n
-	cp.Anchor = ""
-	cp.Content = make([]*yaml.Node, len(n.Content))
-	for i, c := range n.Content {
-		var ok bool
-		if cp.Content[i], ok = deepCopy(c, budget); !ok {
-			return nil, false
-		}
-	}
-	return &cp, true
 }
 
 // adopt makes the container the owner of its items.

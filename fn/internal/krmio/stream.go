@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"go.yaml.in/yaml/v3"
+
+	yn "github.com/csi-placement/csi-placement/fn/internal/yamlnode"
 )
 
 // Stream is a multi-document YAML stream of resources (manifest files, or
@@ -251,7 +253,7 @@ func decodeStream(data []byte, path string, firstIndex int) (*Stream, error) {
 		}
 		n := doc.Content[0]
 		if n.Kind == yaml.AliasNode {
-			if n, _ = deepCopy(n, &budget); n == nil {
+			if n, _ = yn.Expand(n, &budget); n == nil {
 				return nil, fmt.Errorf("%s: document at line %d: its aliases must not expand to more than %d nodes", src, doc.Line, maxExpansion)
 			}
 			doc.Content[0] = n
