@@ -167,9 +167,8 @@ type Bounds struct {
 }
 
 // MaxReplicas bounds every replica count the policy sets or assumes
-// (replicas, controlPlaneNodes, replicaBounds.max): the proof places
-// replicas one by one, and a CSI controller runs a handful. It is the
-// proof's own bound, schedule.MaxReplicas.
+// (replicas, controlPlaneNodes, replicaBounds.max), and the replicas of a
+// target the proof places one by one: a CSI controller runs a handful.
 const MaxReplicas = 100
 
 // Replicas is an integer, or "auto".

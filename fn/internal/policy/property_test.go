@@ -9,7 +9,6 @@ import (
 
 	"github.com/csi-placement/csi-placement/fn/internal/config"
 	"github.com/csi-placement/csi-placement/fn/internal/krmio"
-	"github.com/csi-placement/csi-placement/fn/internal/schedule"
 )
 
 // genWorkload writes a random controller-like workload from pieces that
@@ -96,11 +95,4 @@ func runStream(t *testing.T, in string, p *config.Policy) string {
 		t.Fatal(err)
 	}
 	return out.String()
-}
-
-// The config holds the policy to the replicas the proof places.
-func TestMaxReplicas(t *testing.T) {
-	if config.MaxReplicas != schedule.MaxReplicas {
-		t.Errorf("config.MaxReplicas is %d, schedule.MaxReplicas %d: they must agree", config.MaxReplicas, schedule.MaxReplicas)
-	}
 }

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/internal/api"
+	"github.com/csi-placement/csi-placement/fn/internal/config"
 	"github.com/csi-placement/csi-placement/fn/internal/detect"
 	"github.com/csi-placement/csi-placement/fn/internal/krmio"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
@@ -189,8 +190,10 @@ func TargetOf(w *workload.Workload, tmpl corev1.PodTemplateSpec) (Target, error)
 	if err != nil {
 		return t, err
 	}
-	if n > MaxReplicas {
-		return t, fmt.Errorf("`spec.replicas` must be at most %d for the proof to place them, got %d", MaxReplicas, n)
+	// The proof places replicas one by one, at a cost cubic in their
+	// number; the policy's own counts are held to the same bound.
+	if n > config.MaxReplicas {
+		return t, fmt.Errorf("`spec.replicas` must be at most %d for the proof to place them, got %d", config.MaxReplicas, n)
 	}
 	t.Replicas = n
 	t.Strategy, err = ReadStrategy(w)
@@ -263,11 +266,6 @@ func Prove(w *workload.Workload, t Target, c *Cluster) (Proof, []results.Finding
 	}
 	return p, out
 }
-
-// MaxReplicas bounds the replicas the proof places one by one (and the
-// nodes of a control plane it stands in for), so that no input makes it
-// run for long; a CSI controller runs a handful.
-const MaxReplicas = 100
 
 // NoPods is a warning when the API server rejects every pod of w, whatever
 // the nodes: a StatefulSet's pods carry controller-revision-hash=<name>-
