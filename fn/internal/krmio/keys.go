@@ -183,7 +183,9 @@ func (fs *flowScan) scalarOrCollection() (key []byte, scalar, ok bool) {
 		if flowEnd(c) {
 			break
 		}
-		if c == ':' && (fs.pos+1 == len(t) || flowEnd(t[fs.pos+1]) || t[fs.pos+1] == ' ' || t[fs.pos+1] == '\t') {
+		// A colon ends a plain scalar only before a blank (or the line's
+		// end), as yaml.v3 reads flow: "{x:,x}" has the keys "x:" and "x".
+		if c == ':' && (fs.pos+1 == len(t) || t[fs.pos+1] == ' ' || t[fs.pos+1] == '\t') {
 			break
 		}
 		if c == '#' && fs.pos > start && (t[fs.pos-1] == ' ' || t[fs.pos-1] == '\t') {
