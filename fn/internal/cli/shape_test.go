@@ -40,6 +40,10 @@ func TestMalformedFields(t *testing.T) {
 			"`spec.template.spec.tolerations[0]` must be a mapping, got \"mine\"", nil},
 		{"strategy string", "  selector:", "  strategy: RollingUpdate\n  selector:",
 			"`spec.strategy` must be a mapping, got \"RollingUpdate\"", nil},
+		// Found by FuzzFunction: the terms added from the selector matched
+		// no pod, so every run added another.
+		{"selector selects no template label", "    metadata: {labels: {app: csi}}", "    metadata: {labels: {app: csi-typo}}",
+			"`spec.selector` must select the pod template's labels (`spec.template.metadata.labels`)", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := strings.Replace(malformedBase, tc.from, tc.to, 1)

@@ -197,7 +197,7 @@ func (r *run) apply() (bool, error) {
 		if r.audit {
 			j.target = w.Clone()
 		}
-		if fs := prepare(j.target.YNode(), workloadShapes); len(fs) > 0 {
+		if fs := append(prepare(j.target.YNode(), workloadShapes), ownPods(j.target)...); len(fs) > 0 {
 			j.fs, j.skip = fs, true
 			continue
 		}

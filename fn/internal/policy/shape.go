@@ -7,7 +7,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/csi-placement/csi-placement/fn/internal/api"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
+	"github.com/csi-placement/csi-placement/fn/internal/workload"
 	yn "github.com/csi-placement/csi-placement/fn/internal/yamlnode"
 )
 
@@ -81,6 +83,18 @@ func prepare(obj *yaml.Node, shapes []shape) []results.Finding {
 		})
 	}
 	return out
+}
+
+// ownPods is an error when a workload's selector does not select its pod
+// template's labels: the API server rejects such a workload, and the
+// rules, which spread and budget the pods by that selector, would add a
+// term on every run that no pod matches.
+func ownPods(w *workload.Workload) []results.Finding {
+	if sel := w.Selector(); sel == nil || api.Selects(sel, w.TemplateLabels()) {
+		return nil
+	}
+	return []results.Finding{{Rule: "input", Severity: results.Error, Field: "spec.selector",
+		Text: results.Text("`spec.selector` must select the pod template's labels (`spec.template.metadata.labels`), as the API server requires; the policy spreads and budgets the workload's pods by it")}}
 }
 
 // walk calls f with each node at path (segments ending in "[]" go into
