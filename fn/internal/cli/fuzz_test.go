@@ -259,8 +259,8 @@ func lostContent(in, out any) string {
 	}
 	if t := get(in, "spec", "template", "spec", "tolerations"); t != nil {
 		ts, ok := t.([]any)
-		if !ok {
-			return fmt.Sprintf("`spec.template.spec.tolerations` is %T, which the function must refuse, not replace", t)
+		if !ok && !reflect.DeepEqual(get(out, "spec", "template", "spec", "tolerations"), t) {
+			return fmt.Sprintf("`spec.template.spec.tolerations` is %T, which the function must refuse or keep, not replace", t)
 		}
 		outTs, _ := get(out, "spec", "template", "spec", "tolerations").([]any)
 		for _, x := range ts {
