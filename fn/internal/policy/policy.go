@@ -238,7 +238,8 @@ func (r *run) nodePlugin(j *job, fixed map[*krmio.Item]bool) error {
 	// needs its socket: the controller pods the policy moves onto the
 	// control plane find no driver there otherwise.
 	tolerate := always || (r.s.NodePlugin.TolerateControlPlane == nil && plugin.Socket != "")
-	if tolerate && !fixed[plugin.DaemonSet.Item] {
+	// A DaemonSet without a pod template runs nothing: it is not given one.
+	if tolerate && plugin.DaemonSet.PodField() != nil && !fixed[plugin.DaemonSet.Item] {
 		fixed[plugin.DaemonSet.Item] = true
 		ds := plugin.DaemonSet
 		if r.audit {
