@@ -20,6 +20,7 @@ package krmio
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -246,21 +247,40 @@ func (it *Item) Bytes() ([]byte, error) {
 	if len(it.raw) > 0 && !bytes.HasSuffix(it.raw, []byte("\n")) {
 		out = bytes.TrimSuffix(out, []byte("\n")) // as the input ended
 	}
-	// What is written must read back as what was edited: yaml.v3's encoder
-	// has written text it cannot read (an anchor beside a comment).
-	var back yaml.Node
-	root := it.root
-	if root.Kind != yaml.DocumentNode {
-		root = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}
-	}
-	if err := yaml.Unmarshal(out, &back); err != nil || !sameData(&back, root) {
-		why := "it reads back differently"
-		if err != nil {
-			why = err.Error()
-		}
-		return nil, fmt.Errorf("item %d: encoded again, the edited item does not read back (%s): refusing to write it", it.Index, why)
+	if err := readsBack(out, it.root); err != nil {
+		return nil, fmt.Errorf("item %d: encoded again, the edited item %w: refusing to write it", it.Index, err)
 	}
 	return out, nil
+}
+
+// readsBack checks that text encoded from n reads back as n's data:
+// yaml.v3's encoder has written text it cannot read (an anchor beside a
+// comment), or that reads otherwise (an implicit null in a flow mapping
+// written as ”).
+func readsBack(text []byte, n *yaml.Node) error {
+	if n.Kind != yaml.DocumentNode {
+		n = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{n}}
+	}
+	var back yaml.Node
+	if err := yaml.Unmarshal(text, &back); err != nil {
+		return fmt.Errorf("does not read back (%v)", err)
+	}
+	if empty(&back) && empty(n) {
+		return nil // an empty document reads back as no node at all
+	}
+	if !sameData(&back, n) {
+		return errors.New("does not read back (it reads back differently)")
+	}
+	return nil
+}
+
+// empty reports whether a decoded document holds nothing (or null).
+func empty(d *yaml.Node) bool {
+	if d.Kind == 0 || len(d.Content) == 0 {
+		return true
+	}
+	c := d.Content[0]
+	return len(d.Content) == 1 && c.Kind == yaml.ScalarNode && c.ShortTag() == "!!null"
 }
 
 // sameData reports whether two nodes hold the same data: kinds, resolved

@@ -697,6 +697,9 @@ func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
+	if err := readsBack(b.Bytes(), n); err != nil {
+		return nil, fmt.Errorf("encoded again, a node at line %d %w", n.Line, err)
+	}
 	return b.Bytes(), nil
 }
 
