@@ -286,11 +286,10 @@ func empty(d *yaml.Node) bool {
 // sameData reports whether two nodes hold the same data: kinds, resolved
 // tags and values, whatever their style, comments and place.
 func sameData(a, b *yaml.Node) bool {
-	for a.Kind == yaml.AliasNode && a.Alias != nil {
-		a = a.Alias
-	}
-	for b.Kind == yaml.AliasNode && b.Alias != nil {
-		b = b.Alias
+	// An alias is compared by the anchor it names, not followed: an alias
+	// may name its own ancestor (a merge key into itself).
+	if a.Kind == yaml.AliasNode || b.Kind == yaml.AliasNode {
+		return a.Kind == b.Kind && a.Value == b.Value
 	}
 	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
 		return false
