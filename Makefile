@@ -65,9 +65,11 @@ demo: build $(KUSTOMIZE)
 tools: $(KUSTOMIZE) helm helm4
 
 # The tests build their own binary, stamped, in a temporary folder: bin/
-# keeps what make build put there.
+# keeps what make build put there. The packages that work on every core run
+# again under the race detector.
 test: tools fmt vet
 	go test ./...
+	go test -race ./fn/internal/parallel ./fn/internal/krmio ./fn/internal/policy
 
 # Fails listing the files gofmt would change (internal and tests/cluster included).
 fmt:

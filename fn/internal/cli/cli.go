@@ -339,9 +339,19 @@ func names(srcs []source) string {
 	return strings.Join(n, ", ")
 }
 
+// readAll reads stdin whole; a redirected file into a buffer of its size,
+// not in io.ReadAll's growing steps (a large list is copied once).
 func readAll(r io.Reader) ([]byte, error) {
 	if r == nil {
 		return nil, nil
+	}
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
+			var b bytes.Buffer
+			b.Grow(int(st.Size()) + bytes.MinRead)
+			_, err := b.ReadFrom(r)
+			return b.Bytes(), err
+		}
 	}
 	return io.ReadAll(r)
 }
@@ -381,11 +391,14 @@ func configResults(err error) fn.Results {
 // line, and returns the exit code they call for.
 func printResults(w io.Writer, rs fn.Results, least fn.Severity) int {
 	rank := map[fn.Severity]int{results.Info: 0, results.Warning: 1, results.Error: 2}
+	var b strings.Builder // one write: a large input has thousands of lines
 	for _, r := range rs {
 		if rank[r.Severity] >= rank[least] {
-			fmt.Fprintln(w, results.Line(r))
+			b.WriteString(results.Line(r))
+			b.WriteByte('\n')
 		}
 	}
+	io.WriteString(w, b.String())
 	if rs.ExitCode() != 0 {
 		return ExitError
 	}

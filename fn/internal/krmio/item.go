@@ -22,11 +22,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/csi-placement/csi-placement/fn/internal/parallel"
 )
 
 // Item is one resource of the input.
@@ -138,31 +137,7 @@ func DecodeAll(items []*Item) {
 
 // forEach runs f for 0..n-1 on every core when n is large enough to pay
 // for the goroutines.
-func forEach(n int, f func(int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/parallelAbove+1)
-	if workers <= 1 {
-		for i := range n {
-			f(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
-}
+func forEach(n int, f func(int)) { parallel.Each(n, parallelAbove, f) }
 
 // where names the item in errors.
 func (it *Item) where() string {

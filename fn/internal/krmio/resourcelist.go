@@ -1,6 +1,7 @@
 package krmio
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -616,11 +617,14 @@ func (rl *ResourceList) Write(w io.Writer, results []byte) error {
 	return writeParts(w, rl.parts, results)
 }
 
-func writeParts(w io.Writer, parts []part, tail []byte) error {
+func writeParts(out io.Writer, parts []part, tail []byte) error {
 	encoded, err := encodeChanged(parts)
 	if err != nil {
 		return err
 	}
+	// A large list is thousands of parts: one write each would be as many
+	// system calls.
+	w := bufio.NewWriterSize(out, 64<<10)
 	var last []byte
 	for i, p := range parts {
 		b := p.lit
@@ -635,16 +639,17 @@ func writeParts(w io.Writer, parts []part, tail []byte) error {
 		}
 		last = b
 	}
-	if len(tail) == 0 {
-		return nil
-	}
-	if len(last) > 0 && last[len(last)-1] != '\n' {
-		if _, err := w.Write([]byte("\n")); err != nil {
+	if len(tail) > 0 {
+		if len(last) > 0 && last[len(last)-1] != '\n' {
+			if _, err := w.Write([]byte("\n")); err != nil {
+				return err
+			}
+		}
+		if _, err := w.Write(tail); err != nil {
 			return err
 		}
 	}
-	_, err = w.Write(tail)
-	return err
+	return w.Flush()
 }
 
 // parallelAbove is the number of changed items from which they are

@@ -21,6 +21,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/internal/ha"
 	"github.com/csi-placement/csi-placement/fn/internal/krmio"
 	"github.com/csi-placement/csi-placement/fn/internal/nodeplugin"
+	"github.com/csi-placement/csi-placement/fn/internal/parallel"
 	"github.com/csi-placement/csi-placement/fn/internal/pdb"
 	"github.com/csi-placement/csi-placement/fn/internal/replicas"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
@@ -188,20 +189,33 @@ func (r *run) apply() (bool, error) {
 		}
 	}
 	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: r.audit, Before: before, Leases: leases}
-	rules := rulesFor(s, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
-	fixed := map[*krmio.Item]bool{} // node plugins already given tolerations
-	r.plugins = map[*krmio.Item]*workload.Workload{}
-	for _, w := range r.targets {
-		j := &job{w: w, target: w, proof: -1}
-		r.jobs = append(r.jobs, j)
+	own, shared := rulesFor(s, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
+	r.jobs = make([]*job, len(r.targets))
+	for i, w := range r.targets {
+		r.jobs[i] = &job{w: w, target: w, proof: -1}
 		if r.audit {
-			j.target = w.Clone()
+			r.jobs[i].target = w.Clone()
 		}
+	}
+	// A target's own rules edit only its item, so targets are done on every
+	// core: on a large input with many targets they are much of the run.
+	parallel.Each(len(r.jobs), parallelAbove, func(i int) {
+		j := r.jobs[i]
 		if fs := append(prepare(j.target.YNode(), workloadShapes), ownPods(j.target)...); len(fs) > 0 {
 			j.fs, j.skip = fs, true
+			return
+		}
+		for _, rl := range own {
+			j.fs = append(j.fs, rl.Apply(j.target)...)
+		}
+	})
+	fixed := map[*krmio.Item]bool{} // node plugins already given tolerations
+	r.plugins = map[*krmio.Item]*workload.Workload{}
+	for _, j := range r.jobs {
+		if j.skip {
 			continue
 		}
-		for _, rl := range rules {
+		for _, rl := range shared {
 			j.fs = append(j.fs, rl.Apply(j.target)...)
 		}
 		if err := r.nodePlugin(j, fixed); err != nil {
@@ -210,6 +224,11 @@ func (r *run) apply() (bool, error) {
 	}
 	return true, nil
 }
+
+// parallelAbove is the number of targets from which the rules and the
+// proofs without an inventory run on every core (a target takes tens of
+// microseconds; below it the goroutines cost more than they save).
+const parallelAbove = 16
 
 // nodePlugin finds a job's node plugin, and gives it the control-plane
 // tolerations when the policy says so. The node plugin matters to the
@@ -290,13 +309,15 @@ func (r *run) prove() (bool, error) {
 			return false, err
 		}
 	}
-	for _, j := range r.jobs {
+	one := func(i int) {
+		j := r.jobs[i]
 		if j.skip {
-			continue
+			return
 		}
 		// Read once what the proof, the portability check and the rollout
-		// need, as the rules left it; one target's at a time, as a large
-		// input's templates together weigh more than its text.
+		// need, as the rules left it; one target's at a time (on each
+		// core), as a large input's templates together weigh more than its
+		// text.
 		var tmpl corev1.PodTemplateSpec
 		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
 			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
@@ -307,6 +328,15 @@ func (r *run) prove() (bool, error) {
 		r.proveOne(j, cluster, dsVerdicts, cp, cpKnown)
 		j.t = schedule.Target{}
 	}
+	if cluster != nil {
+		// On an inventory each target is placed beside those before it.
+		for i := range r.jobs {
+			one(i)
+		}
+		return true, nil
+	}
+	// Without one, each target is proved alone on a control plane of its own.
+	parallel.Each(len(r.jobs), parallelAbove, one)
 	return true, nil
 }
 
@@ -493,8 +523,11 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 }
 
 // rulesFor lists the rules the spec asks for, in the order they apply:
-// placement first, then the replica count, then what depends on it.
-func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) []rule {
+// placement first, then the replica count, then what depends on it. own
+// rules edit only the target; shared ones also add or read other items
+// (the PodDisruptionBudget), so they run after, a target at a time in
+// input order.
+func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -524,9 +557,9 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le 
 				return err
 			}
 		}
-		rules = append(rules, budget)
+		shared = append(shared, budget)
 	}
-	return rules
+	return rules, shared
 }
 
 // others are the items, besides targets and Nodes, that rules look at:

@@ -96,3 +96,68 @@ func runStream(t *testing.T, in string, p *config.Policy) string {
 	}
 	return out.String()
 }
+
+// TestManyTargetsAsOneByOne: with enough targets that the rules and the
+// proofs run on every core, the output and the results are what running
+// the policy on each target alone gives, in input order (go test -race
+// checks that the targets share nothing).
+func TestManyTargetsAsOneByOne(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	p, err := config.Parse([]byte("apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec:\n  replicas: auto\n  controlPlaneNodes: 3\n  podDisruptionBudget: {maxUnavailable: 1}\n  sidecars: {leaderElection: Add}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []string
+	for i := range 3 * parallelAbove {
+		docs = append(docs, genWorkload(r, i))
+	}
+	var want, wantResults strings.Builder
+	for i, d := range docs {
+		out, rs := runStreamResults(t, d, p)
+		if i > 0 {
+			want.WriteString("---\n")
+		}
+		want.WriteString(out)
+		wantResults.WriteString(rs)
+	}
+	got, gotResults := runStreamResults(t, strings.Join(docs, "---\n"), p)
+	if got != want.String() {
+		t.Errorf("all at once, the output differs from one by one:\n%s", diffLines(want.String(), got))
+	}
+	if gotResults != wantResults.String() {
+		t.Errorf("all at once, the results differ from one by one:\n%s", diffLines(wantResults.String(), gotResults))
+	}
+}
+
+func runStreamResults(t *testing.T, in string, p *config.Policy) (string, string) {
+	t.Helper()
+	s, err := krmio.ParseStream([]byte(in), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(s.Items, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	var rs strings.Builder
+	for _, r := range rep.Results {
+		fmt.Fprintf(&rs, "%s %s\n", r.Severity, r.Message)
+	}
+	return out.String(), rs.String()
+}
+
+// diffLines shows the first line where two texts differ, with context.
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		if i >= len(w) || i >= len(g) || w[i] != g[i] {
+			lo := max(0, i-3)
+			return fmt.Sprintf("line %d:\nwant: %q\ngot:  %q", i+1, strings.Join(w[lo:min(len(w), i+3)], "\n"), strings.Join(g[lo:min(len(g), i+3)], "\n"))
+		}
+	}
+	return ""
+}
