@@ -264,7 +264,7 @@ func transformStreams(p *config.Policy, srcs, nodeSrcs []source, verbose, strict
 		if explain == "json" {
 			write = writeExplainJSON
 		}
-		if err := write(io.Stdout, rep.Proofs); err != nil {
+		if err := write(io.Stdout, rep); err != nil {
 			return fail(io, err)
 		}
 		return printResults(io.Stderr, rs, results.Warning)

@@ -58,9 +58,10 @@ func TestFunctionMode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the SDK cannot read the output: %v", err)
 	}
-	if len(rl.Items) != 4 || len(rl.Results) != 2 || rl.Results[0].Severity != fn.Info || rl.Results[0].ResourceRef.Name != "harvester-csi-driver-controllers" ||
+	if len(rl.Items) != 4 || len(rl.Results) != 3 || rl.Results[0].Severity != fn.Info || rl.Results[0].ResourceRef.Name != "harvester-csi-driver-controllers" ||
 		rl.Results[0].File.Path != "deployment.yaml" || rl.Results[0].File.Index != 1 ||
-		rl.Results[1].Message != "placement: schedulable on 1 of 2 nodes: cp-1" {
+		!strings.HasPrefix(rl.Results[1].Message, `resources: container "csi-provisioner" requests neither cpu nor memory`) ||
+		rl.Results[2].Message != "placement: schedulable on 1 of 2 nodes: cp-1" {
 		t.Errorf("the SDK reads %d items and results %+v", len(rl.Items), rl.Results)
 	}
 
@@ -94,19 +95,22 @@ func TestAuditMode(t *testing.T) {
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.podAntiAffinity` must have a preferred term on kubernetes.io/hostname that selects the workload's own pods",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.tolerations` must tolerate node-role.kubernetes.io/control-plane:NoSchedule, node-role.kubernetes.io/controlplane:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd:NoExecute, CriticalAddonsOnly (any effect)",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.replicas` must be 1, got 3",
+		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): resources: container \"csi-provisioner\" requests neither cpu nor memory: the scheduler counts what is not requested as nothing, on control-plane nodes the controller shares with the API server and etcd; set them, or let the policy add its documented defaults (spec.resources.mode: Add)",
 	}
 	if got := strings.TrimSpace(stderr); got != strings.Join(wantErrs, "\n") {
 		t.Errorf("stderr:\n%s\nwant:\n%s", got, strings.Join(wantErrs, "\n"))
 	}
-	if n := strings.Count(out, "severity: error"); n != 4 {
-		t.Errorf("want one error result per rule (4), got %d", n)
+	if n := strings.Count(out, "severity: error"); n != 5 {
+		t.Errorf("want one error result per rule (5), got %d", n)
 	}
 	if !strings.Contains(out, "  field:\n    path: spec.replicas\n    currentValue: 3\n    proposedValue: 1\n") {
 		t.Errorf("the replicas result must carry the current and proposed values:\n%s", out)
 	}
 
-	// Over the function's own output, Audit passes.
-	fixed, _, _ := run(t, readFile(t, "testdata/harvester-rl.yaml"), nil)
+	// Over the function's own output, with a policy that fixes what it
+	// checks (resources are only reported by default), Audit passes.
+	adding := strings.Replace(readFile(t, "testdata/harvester-rl.yaml"), "    replicas: auto\n", "    replicas: auto\n    resources: {mode: Add}\n", 1)
+	fixed, _, _ := run(t, adding, nil)
 	fixed = strings.Replace(fixed, "    replicas: auto\n", "    replicas: auto\n    mode: Audit\n", 1)
 	out, stderr, code = run(t, fixed, nil)
 	if code != 0 || stderr != "" || !strings.Contains(out, "message: follows the policy") {

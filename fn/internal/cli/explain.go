@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/csi-placement/csi-placement/fn/internal/budget"
 	"github.com/csi-placement/csi-placement/fn/internal/policy"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
 	"github.com/csi-placement/csi-placement/fn/internal/schedule"
@@ -13,8 +14,10 @@ import (
 
 // writeExplain prints the proofs as a table: a row per controller and
 // node, schedulable or why not (and whether the node plugin whose socket
-// the controller needs runs there), then where the replicas can go.
-func writeExplain(w io.Writer, proofs []policy.Proof) error {
+// the controller needs runs there), then where the replicas can go; then
+// what the placed pods request on each control-plane node.
+func writeExplain(w io.Writer, rep policy.Report) error {
+	proofs := rep.Proofs
 	plugin := false
 	for _, p := range proofs {
 		plugin = plugin || p.Plugin != nil
@@ -87,6 +90,12 @@ func writeExplain(w io.Writer, proofs []policy.Proof) error {
 			out.WriteString("  " + n + "\n")
 		}
 	}
+	if len(rep.Budget) > 0 {
+		out.WriteString("control-plane budget (what the placed pods request):\n")
+		for _, n := range rep.Budget {
+			fmt.Fprintf(&out, "  %s: %s\n    %s\n", n.Name, n.Usage(), n.Breakdown())
+		}
+	}
 	_, err := io.WriteString(w, out.String())
 	return err
 }
@@ -120,6 +129,29 @@ func spread(p policy.Proof) string {
 // explainJSON is explain's machine-readable form (--output json).
 type explainJSON struct {
 	Controllers []controllerJSON `json:"controllers"`
+	Budget      []budgetJSON     `json:"budget,omitempty"`
+}
+
+// budgetJSON is a control-plane node's sums; allocatable values and shares
+// are left out when the Node has no status.allocatable.
+type budgetJSON struct {
+	Node   string          `json:"node"`
+	CPU    budgetValueJSON `json:"cpu"`
+	Memory budgetValueJSON `json:"memory"`
+	Pods   []budgetUseJSON `json:"pods"`
+}
+
+type budgetValueJSON struct {
+	Requested   string `json:"requested"`
+	Allocatable string `json:"allocatable,omitempty"`
+	Percent     *int   `json:"percent,omitempty"`
+}
+
+type budgetUseJSON struct {
+	Workload string `json:"workload"`
+	Pods     int    `json:"pods"`
+	CPU      string `json:"cpu"`
+	Memory   string `json:"memory"`
 }
 
 type controllerJSON struct {
@@ -168,9 +200,21 @@ func nodesJSON(vs []schedule.Verdict) []nodeJSON {
 }
 
 // writeExplainJSON writes the proofs as JSON, for tools and tests.
-func writeExplainJSON(w io.Writer, proofs []policy.Proof) error {
+func writeExplainJSON(w io.Writer, rep policy.Report) error {
 	out := explainJSON{Controllers: []controllerJSON{}}
-	for _, p := range proofs {
+	for _, n := range rep.Budget {
+		b := budgetJSON{Node: n.Name, CPU: budgetValueJSON{Requested: n.CPU.String()}, Memory: budgetValueJSON{Requested: n.Memory.String()}}
+		if n.Known {
+			cpu, mem := budget.Share(n.CPU, n.AllocCPU), budget.Share(n.Memory, n.AllocMemory)
+			b.CPU.Allocatable, b.CPU.Percent = n.AllocCPU.String(), &cpu
+			b.Memory.Allocatable, b.Memory.Percent = n.AllocMemory.String(), &mem
+		}
+		for _, u := range n.Uses {
+			b.Pods = append(b.Pods, budgetUseJSON{Workload: u.Workload, Pods: u.Pods, CPU: u.CPU.String(), Memory: u.Memory.String()})
+		}
+		out.Budget = append(out.Budget, b)
+	}
+	for _, p := range rep.Proofs {
 		c := controllerJSON{Kind: p.Kind, Namespace: p.Namespace, Name: p.Name, Replicas: p.Replicas,
 			Nodes:     nodesJSON(p.Verdicts),
 			Placement: placementJSON{Nodes: append([]string{}, p.Placement.Nodes...), Pending: p.Placement.Pending, Reasons: []string{}},

@@ -103,6 +103,16 @@ var cmKeys = []cmKey{
 	{"node-plugin-tolerations", "spec.nodePlugin.tolerateControlPlane", boolean(func(s *Spec) **bool { return &s.NodePlugin.TolerateControlPlane })},
 	{"sidecar-leader-election", "spec.sidecars.leaderElection", enumOf(func(s *Spec) *string { return &s.Sidecars.LeaderElection }, Auto, Add, Check, Ignore)},
 	{"rollout-strategy", "spec.rollout.strategy", enumOf(func(s *Spec) *string { return &s.Rollout.Strategy }, Fix, Keep)},
+	{"resources", "spec.resources.mode", enumOf(func(s *Spec) *string { return &s.Resources.Mode }, Check, Add, Ignore)},
+	{"resources-memory-limit", "spec.resources.memoryLimit", func(s *Spec, v string) string {
+		b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(v)))
+		if err != nil {
+			return "must be true or false"
+		}
+		s.Resources.MemoryLimit = b
+		return ""
+	}},
+	{"control-plane-budget", "spec.controlPlaneBudget.maxShare", str(func(s *Spec) *string { return &s.ControlPlaneBudget.MaxShare })},
 	{"pdb-max-unavailable", "spec.podDisruptionBudget.maxUnavailable", intOrPercentKey(func(p *PodDisruptionBudget) **intstr.IntOrString { return &p.MaxUnavailable })},
 	{"pdb-min-available", "spec.podDisruptionBudget.minAvailable", intOrPercentKey(func(p *PodDisruptionBudget) **intstr.IntOrString { return &p.MinAvailable })},
 	{"priority-class-name", "spec.priorityClassName", str(func(s *Spec) *string { return &s.PriorityClassName })},

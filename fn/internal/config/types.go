@@ -68,7 +68,37 @@ type Spec struct {
 	PodDisruptionBudget *PodDisruptionBudget `json:"podDisruptionBudget,omitempty"`
 	PriorityClassName   string               `json:"priorityClassName,omitempty"`
 	TopologySpread      *TopologySpread      `json:"topologySpread,omitempty"`
+
+	Resources          Resources          `json:"resources"`
+	ControlPlaneBudget ControlPlaneBudget `json:"controlPlaneBudget"`
 }
+
+// Resources is the policy for the resource requests of a target's
+// containers.
+type Resources struct {
+	// Mode: Check (default) reports containers that request no cpu or no
+	// memory (info; an error in Audit mode); Add fills in what is missing
+	// from the documented defaults, never replacing a value; Ignore.
+	Mode string `json:"mode,omitempty"`
+	// MemoryLimit also checks, or adds, a memory limit; never a CPU limit,
+	// which throttles a sidecar into missing its leader-election renewals.
+	MemoryLimit bool `json:"memoryLimit,omitempty"`
+}
+
+// ControlPlaneBudget bounds, on a Node inventory, what the placed
+// controllers and the node plugins the policy moves there request on each
+// control-plane node.
+type ControlPlaneBudget struct {
+	// MaxShare is the share of a node's allocatable cpu or memory above
+	// which a warning is reported, as a percentage ("10%"); above all of
+	// it is an error.
+	MaxShare string `json:"maxShare,omitempty"`
+}
+
+// DefaultMaxShare is the default ControlPlaneBudget.MaxShare: a tenth of
+// a node, beside the third of a 2-CPU node (kubeadm's minimum) that the
+// control plane's own static pods request.
+const DefaultMaxShare = "10%"
 
 // NodePlugin is the policy for the node plugin DaemonSet a controller
 // depends on.
@@ -233,6 +263,8 @@ func (p *Policy) setDefaults() {
 	}
 	def(&s.Sidecars.LeaderElection, Auto)
 	def(&s.Rollout.Strategy, Fix)
+	def(&s.Resources.Mode, Check)
+	def(&s.ControlPlaneBudget.MaxShare, DefaultMaxShare)
 	if ts := s.TopologySpread; ts != nil {
 		def(&ts.TopologyKey, "topology.kubernetes.io/zone")
 		def(&ts.WhenUnsatisfiable, ScheduleAnyway)

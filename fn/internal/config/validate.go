@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -86,6 +87,12 @@ func (p *Policy) validate(name namer) field.ErrorList {
 	add(validateTolerations(s.Tolerations.Extra, spec.Child("tolerations", "extra"))...)
 	enum(spec.Child("sidecars", "leaderElection"), s.Sidecars.LeaderElection, Auto, Add, Check, Ignore)
 	enum(spec.Child("rollout", "strategy"), s.Rollout.Strategy, Fix, Keep)
+	enum(spec.Child("resources", "mode"), s.Resources.Mode, Check, Add, Ignore)
+	if v := s.ControlPlaneBudget.MaxShare; v != "" {
+		if _, ok := Percent(v); !ok {
+			add(invalid(spec.Child("controlPlaneBudget", "maxShare"), v, `must be a percentage between 1%% and 100%%, such as "10%%"`))
+		}
+	}
 	if pdb := s.PodDisruptionBudget; pdb != nil {
 		at := spec.Child("podDisruptionBudget")
 		switch {
@@ -202,4 +209,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Percent reads a percentage between 1% and 100%, such as "10%".
+func Percent(v string) (int, bool) {
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "%"))
+	if err != nil || !strings.HasSuffix(v, "%") || n < 1 || n > 100 {
+		return 0, false
+	}
+	return n, true
 }

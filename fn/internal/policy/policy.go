@@ -12,10 +12,12 @@ import (
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/csi-placement/csi-placement/fn/internal/affinity"
 	"github.com/csi-placement/csi-placement/fn/internal/api"
+	"github.com/csi-placement/csi-placement/fn/internal/budget"
 	"github.com/csi-placement/csi-placement/fn/internal/config"
 	"github.com/csi-placement/csi-placement/fn/internal/detect"
 	"github.com/csi-placement/csi-placement/fn/internal/ha"
@@ -24,6 +26,7 @@ import (
 	"github.com/csi-placement/csi-placement/fn/internal/parallel"
 	"github.com/csi-placement/csi-placement/fn/internal/pdb"
 	"github.com/csi-placement/csi-placement/fn/internal/replicas"
+	"github.com/csi-placement/csi-placement/fn/internal/resources"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
 	"github.com/csi-placement/csi-placement/fn/internal/schedule"
 	"github.com/csi-placement/csi-placement/fn/internal/sidecars"
@@ -43,6 +46,8 @@ type Report struct {
 	// Proofs are the placements proved on the Node inventory, one per
 	// target, when the input (or --nodes) has Node objects.
 	Proofs []Proof
+	// Budget is what the proofs place on each control-plane node.
+	Budget []budget.Node
 }
 
 // Proof is a target's placement on the inventory, and its node plugin's.
@@ -95,6 +100,11 @@ type run struct {
 	// apply
 	jobs    []*job
 	plugins map[*krmio.Item]*workload.Workload // DaemonSets decoded, one workload per item
+	// tolerated are the node plugins the policy lets run on the control
+	// plane, as the policy leaves them.
+	tolerated []*workload.Workload
+	// prove
+	budget []budget.Finding
 }
 
 // job is one target through the phases.
@@ -110,6 +120,8 @@ type job struct {
 	pre    fn.Results // about the node plugin, reported first
 	proof  int        // its index in the report's Proofs, or -1
 	skip   bool       // a field the rules edit has the wrong kind: not edited, not proved
+	// cpu and memory are what one of its pods requests, for the budget.
+	cpu, memory resource.Quantity
 }
 
 // read gathers what the input says about the cluster: its Node objects
@@ -261,6 +273,7 @@ func (r *run) nodePlugin(j *job, fixed map[*krmio.Item]bool) error {
 	if tolerate && plugin.DaemonSet.PodField() != nil && !fixed[plugin.DaemonSet.Item] {
 		fixed[plugin.DaemonSet.Item] = true
 		ds := plugin.DaemonSet
+		defer func() { r.tolerated = append(r.tolerated, plugin.DaemonSet) }()
 		if r.audit {
 			// The proof places the node plugin as the policy would leave
 			// it, as it does the target.
@@ -320,6 +333,7 @@ func (r *run) prove() (bool, error) {
 		// text.
 		var tmpl corev1.PodTemplateSpec
 		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
+			j.cpu, j.memory = budget.Requests(&tmpl.Spec)
 			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
 			if len(r.nodes) == 0 {
 				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)
@@ -333,6 +347,7 @@ func (r *run) prove() (bool, error) {
 		for i := range r.jobs {
 			one(i)
 		}
+		r.sumBudget(dsVerdicts)
 		return true, nil
 	}
 	// Without one, each target is proved alone on a control plane of its own.
@@ -392,11 +407,52 @@ func (r *run) proveOne(j *job, cluster *schedule.Cluster, dsVerdicts map[*krmio.
 	j.fs = append(j.fs, r.judgeRollout(j, c, pl, ro)...)
 }
 
-// report turns each job's findings into results, its node plugin's first.
+// sumBudget adds up on each control-plane node what the proofs place
+// there: the targets' replicas and the pods of the node plugins the policy
+// lets run there, and judges the sums.
+func (r *run) sumBudget(dsVerdicts map[*krmio.Item][]schedule.Verdict) {
+	var pods []budget.Pods
+	for _, j := range r.jobs {
+		if j.proof >= 0 && j.tErr == nil {
+			pods = append(pods, budget.Pods{Workload: j.target.String(), CPU: j.cpu, Memory: j.memory, Nodes: r.rep.Proofs[j.proof].Placement.Nodes})
+		}
+	}
+	for _, ds := range r.tolerated {
+		tmpl, err := schedule.ReadTemplate(ds)
+		if err != nil {
+			continue // the proof reports it
+		}
+		p := budget.Pods{Workload: ds.String()}
+		p.CPU, p.Memory = budget.Requests(&tmpl.Spec)
+		for _, v := range dsVerdicts[ds.Item] {
+			if v.OK {
+				p.Nodes = append(p.Nodes, v.Node)
+			}
+		}
+		pods = append(pods, p)
+	}
+	labels := r.s.NodeAffinity.ControlPlaneLabels
+	isCP := func(n *corev1.Node) bool {
+		return slices.ContainsFunc(labels, func(l string) bool { _, ok := n.Labels[l]; return ok })
+	}
+	r.rep.Budget = budget.Sum(r.nodes, isCP, pods)
+	share, _ := config.Percent(r.s.ControlPlaneBudget.MaxShare)
+	r.budget = budget.Check(r.rep.Budget, share)
+}
+
+// report turns each job's findings into results, its node plugin's first,
+// then the budget's, a result per node.
 func (r *run) report() {
 	for _, j := range r.jobs {
 		r.rep.Results = append(r.rep.Results, j.pre...)
 		r.rep.Results = append(r.rep.Results, report(j.w, j.fs, r.s.Mode)...)
+	}
+	for _, f := range r.budget {
+		res := &fn.Result{Severity: f.Severity, Message: f.Message}
+		if f.Node != "" {
+			res.ResourceRef = &fn.ResourceRef{APIVersion: "v1", Kind: "Node", Name: f.Node}
+		}
+		r.rep.Results = append(r.rep.Results, res)
 	}
 }
 
@@ -548,7 +604,7 @@ func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le 
 	if ts := s.TopologySpread; ts != nil {
 		rules = append(rules, ha.Spread{TopologyKey: ts.TopologyKey, MaxSkew: *ts.MaxSkew, WhenUnsatisfiable: ts.WhenUnsatisfiable})
 	}
-	rules = append(rules, le)
+	rules = append(rules, resources.Requests{Mode: s.Resources.Mode, MemoryLimit: s.Resources.MemoryLimit, Audit: audit}, le)
 	if b := s.PodDisruptionBudget; b != nil {
 		budget := pdb.Budget{Spec: *b, Existing: pdbs}
 		if !audit {

@@ -32,6 +32,8 @@ var (
 		{"affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution", yaml.SequenceNode},
 		{"containers", yaml.SequenceNode}, {"containers[]", yaml.MappingNode},
 		{"containers[].args", yaml.SequenceNode}, {"containers[].command", yaml.SequenceNode}, {"containers[].env", yaml.SequenceNode},
+		{"containers[].resources", yaml.MappingNode},
+		{"containers[].resources.requests", yaml.MappingNode}, {"containers[].resources.limits", yaml.MappingNode},
 		{"topologySpreadConstraints", yaml.SequenceNode},
 		{"nodeSelector", yaml.MappingNode},
 	}

@@ -31,6 +31,14 @@ var (
 	NodeAffinityOrder     = []string{"requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"}
 	NodeSelectorTermOrder = []string{"matchExpressions", "matchFields"}
 	PodAffinityTermOrder  = []string{"labelSelector", "namespaces", "topologyKey", "namespaceSelector", "matchLabelKeys", "mismatchLabelKeys"}
+	ContainerOrder = []string{
+		"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources",
+		"resizePolicy", "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe",
+		"readinessProbe", "startupProbe", "lifecycle", "terminationMessagePath",
+		"terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty",
+	}
+	ResourcesOrder    = []string{"limits", "requests", "claims"}
+	ResourceNameOrder = []string{"cpu", "memory", "ephemeral-storage"}
 	// TolerationOrder is the order of the Kubernetes documentation's
 	// examples, not of the Go type.
 	TolerationOrder = []string{"key", "operator", "value", "effect", "tolerationSeconds"}
