@@ -172,8 +172,8 @@ func (r *run) inventoryTolerations() []config.Toleration {
 	cps := replicas.ControlPlaneNodes(r.nodes, r.s.NodeAffinity.ControlPlaneLabels)
 	if len(cps) == 0 && r.s.NodeAffinity.Type != config.Required {
 		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Field: &fn.Field{Path: at}, Message: fmt.Sprintf(
-			"`%s` is true, but none of the %s in the input has a control-plane label (%s), so no taint is tolerated",
-			at, results.Count(len(r.nodes), "Node object"), strings.Join(r.s.NodeAffinity.ControlPlaneLabels, ", "))})
+			"`%s` is true, but no Node object in the input (%d) has a control-plane label (%s), so no taint is tolerated",
+			at, len(r.nodes), strings.Join(r.s.NodeAffinity.ControlPlaneLabels, ", "))})
 	}
 	return toleration.FromTaints(cps)
 }
