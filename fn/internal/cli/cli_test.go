@@ -124,7 +124,7 @@ func TestBadConfig(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	want := "error: `spec.tolerations.controlplane` is not a known field: did you mean \"controlPlane\"? (known fields: controlPlane, extra)\n" +
+	want := "error: `spec.tolerations.controlplane` is not a known field: did you mean \"controlPlane\"? (known fields: controlPlane, fromInventory, extra)\n" +
 		"error: `spec.podAntiAffinity.weight` must be between 1 and 100, got 0\n"
 	if stderr != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)

@@ -227,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 		want: []string{
 			"`data.min-replicas` must be an integer >= 1, got \"one\"",
 			"`data.pod-anti-affinity` must be one of preferred, required, none (any case), got \"sometimes\"",
-			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, rollout-strategy, resources, resources-memory-limit, control-plane-budget, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
+			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, tolerations-from-inventory, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, rollout-strategy, resources, resources-memory-limit, control-plane-budget, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
 		},
 	}, {
 		name: "configmap range errors name the key",
@@ -252,5 +252,30 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestParseFromInventory: spec.tolerations.fromInventory is off by default
+// and set by either form; the ConfigMap key takes any case, as the other
+// booleans do.
+func TestParseFromInventory(t *testing.T) {
+	if *Default().Spec.Tolerations.FromInventory {
+		t.Error("fromInventory must be false by default")
+	}
+	for name, in := range map[string]string{
+		"typed":     "apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec:\n  tolerations: {fromInventory: true, extra: [{key: dedicated, operator: Exists}]}\n",
+		"configmap": "apiVersion: v1\nkind: ConfigMap\ndata:\n  tolerations-from-inventory: \"True\"\n",
+	} {
+		p, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if tl := p.Spec.Tolerations; !*tl.FromInventory || !*tl.ControlPlane {
+			t.Errorf("%s: got fromInventory %v, controlPlane %v; want both true", name, *tl.FromInventory, *tl.ControlPlane)
+		}
+	}
+	p, err := Parse([]byte("apiVersion: v1\nkind: ConfigMap\ndata:\n  tolerations-from-inventory: \"false\"\n  control-plane-tolerations: \"false\"\n"))
+	if err != nil || *p.Spec.Tolerations.FromInventory {
+		t.Errorf("false with controlPlane false must be accepted and off: %v", err)
 	}
 }

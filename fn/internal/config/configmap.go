@@ -85,6 +85,7 @@ var cmKeys = []cmKey{
 	{"anti-affinity-weight", "spec.podAntiAffinity.weight", integer(func(s *Spec) **int { return &s.PodAntiAffinity.Weight }, "an integer between 1 and 100")},
 	{"topology-key", "spec.podAntiAffinity.topologyKey", str(func(s *Spec) *string { return &s.PodAntiAffinity.TopologyKey })},
 	{"control-plane-tolerations", "spec.tolerations.controlPlane", boolean(func(s *Spec) **bool { return &s.Tolerations.ControlPlane })},
+	{"tolerations-from-inventory", "spec.tolerations.fromInventory", boolean(func(s *Spec) **bool { return &s.Tolerations.FromInventory })},
 	{"replicas", "spec.replicas", func(s *Spec, v string) string {
 		if strings.EqualFold(strings.TrimSpace(v), "auto") {
 			s.Replicas = &Replicas{Auto: true}

@@ -166,8 +166,12 @@ type PodAntiAffinity struct {
 
 // Tolerations says which tolerations to add.
 type Tolerations struct {
-	ControlPlane *bool               `json:"controlPlane,omitempty"`
-	Extra        []corev1.Toleration `json:"extra,omitempty"`
+	ControlPlane *bool `json:"controlPlane,omitempty"`
+	// FromInventory, when true, tolerates exactly the NoSchedule and
+	// NoExecute taints on the inventory's control-plane nodes in place of
+	// the built-in control-plane set; it needs Node objects.
+	FromInventory *bool               `json:"fromInventory,omitempty"`
+	Extra         []corev1.Toleration `json:"extra,omitempty"`
 }
 
 // ExtraTolerations are the extra tolerations in the form the rules compare.
@@ -260,6 +264,9 @@ func (p *Policy) setDefaults() {
 	}
 	if s.Tolerations.ControlPlane == nil {
 		s.Tolerations.ControlPlane = ptr(true)
+	}
+	if s.Tolerations.FromInventory == nil {
+		s.Tolerations.FromInventory = ptr(false)
 	}
 	def(&s.Sidecars.LeaderElection, Auto)
 	def(&s.Rollout.Strategy, Fix)

@@ -85,6 +85,11 @@ func (p *Policy) validate(name namer) field.ErrorList {
 		add(invalid(pa.Child("topologyKey"), k, "must be a label key such as kubernetes.io/hostname"))
 	}
 	add(validateTolerations(s.Tolerations.Extra, spec.Child("tolerations", "extra"))...)
+	if t := s.Tolerations; t.FromInventory != nil && *t.FromInventory && t.ControlPlane != nil && !*t.ControlPlane {
+		at := spec.Child("tolerations")
+		add(field.Forbidden(at.Child("fromInventory"), "must not be true with "+ref(at.Child("controlPlane"))+
+			" false: the inventory's taints replace the control-plane tolerations, which are turned off"))
+	}
 	enum(spec.Child("sidecars", "leaderElection"), s.Sidecars.LeaderElection, Auto, Add, Check, Ignore)
 	enum(spec.Child("rollout", "strategy"), s.Rollout.Strategy, Fix, Keep)
 	enum(spec.Child("resources", "mode"), s.Resources.Mode, Check, Add, Ignore)

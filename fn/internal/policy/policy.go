@@ -94,6 +94,9 @@ type run struct {
 	inv         replicas.Inventory
 	want        int
 	setReplicas bool
+	// cpTols are the control-plane tolerations: the built-in set, or with
+	// spec.tolerations.fromInventory the inventory's control-plane taints.
+	cpTols []config.Toleration
 	// select
 	targets []*workload.Workload
 	others  others
@@ -152,6 +155,10 @@ func (r *run) read(nodes []*corev1.Node) (bool, error) {
 	for _, f := range replicas.Check(*s, r.inv) {
 		r.rep.Results = append(r.rep.Results, result(f, nil, false))
 	}
+	r.cpTols = toleration.ControlPlane
+	if *s.Tolerations.FromInventory {
+		r.cpTols = r.inventoryTolerations()
+	}
 	if r.rep.Results.ExitCode() != 0 {
 		return false, nil
 	}
@@ -160,6 +167,27 @@ func (r *run) read(nodes []*corev1.Node) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// inventoryTolerations are the tolerations of the taints on the
+// inventory's control-plane nodes (spec.tolerations.fromInventory); without
+// Node objects it reports an error, and without a control-plane node among
+// them a warning where no other result says so.
+func (r *run) inventoryTolerations() []config.Toleration {
+	const at = "spec.tolerations.fromInventory"
+	if len(r.nodes) == 0 {
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Error, Field: &fn.Field{Path: at}, Message: fmt.Sprintf(
+			"`%s` is true, so the input must have Node objects to read the control-plane taints from, and it has none: add the cluster's Node objects annotated %s: \"true\" (`kubectl get nodes -o yaml | kubectl annotate --local -f - %s=true -o yaml > nodes.yaml`), or pass them with `--nodes FILE`; or leave `%s` out (ConfigMap: tolerations-from-inventory) for the built-in control-plane tolerations",
+			at, detect.LocalConfig, detect.LocalConfig, at)})
+		return nil
+	}
+	cps := replicas.ControlPlaneNodes(r.nodes, r.s.NodeAffinity.ControlPlaneLabels)
+	if len(cps) == 0 && r.s.NodeAffinity.Type != config.Required {
+		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Field: &fn.Field{Path: at}, Message: fmt.Sprintf(
+			"`%s` is true, but no Node object in the input (%d) has a control-plane label (%s), so no taint is tolerated",
+			at, len(r.nodes), strings.Join(r.s.NodeAffinity.ControlPlaneLabels, ", "))})
+	}
+	return toleration.FromTaints(cps)
 }
 
 // selectTargets finds the targets (reporting when there are none, as
@@ -201,7 +229,7 @@ func (r *run) apply() (bool, error) {
 		}
 	}
 	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: r.audit, Before: before, Leases: leases}
-	own, shared := rulesFor(s, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
+	own, shared := rulesFor(s, r.cpTols, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
 	r.jobs = make([]*job, len(r.targets))
 	for i, w := range r.targets {
 		r.jobs[i] = &job{w: w, target: w, proof: -1}
@@ -284,7 +312,7 @@ func (r *run) nodePlugin(j *job, fixed map[*krmio.Item]bool) error {
 			j.pre = report(ds, fs, r.s.Mode)
 			return nil
 		}
-		if fs := (toleration.Add{Want: toleration.ControlPlane}).Apply(plugin.DaemonSet); len(fs) > 0 {
+		if fs := (toleration.Add{Want: r.cpTols}).Apply(plugin.DaemonSet); len(fs) > 0 {
 			why := " for " + j.w.String() + ", its controller"
 			if plugin.Socket != "" {
 				why = " for " + j.w.String() + ", whose pods reach their driver through its socket " + plugin.Socket
@@ -582,15 +610,15 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 // placement first, then the replica count, then what depends on it. own
 // rules edit only the target; shared ones also add or read other items
 // (the PodDisruptionBudget), so they run after, a target at a time in
-// input order.
-func rulesFor(s config.Spec, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
+// input order. cp are the control-plane tolerations, as read() chose them.
+func rulesFor(s config.Spec, cp []config.Toleration, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
 	}
 	var tols []config.Toleration
 	if *s.Tolerations.ControlPlane {
-		tols = append(tols, toleration.ControlPlane...)
+		tols = append(tols, cp...)
 	}
 	if tols = append(tols, s.Tolerations.ExtraTolerations()...); len(tols) > 0 {
 		rules = append(rules, toleration.Add{Want: tols})

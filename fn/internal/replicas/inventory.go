@@ -35,14 +35,7 @@ type ClusterCount struct {
 // cluster objects among items.
 func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (Inventory, error) {
 	inv := Inventory{Nodes: len(nodes)}
-	for _, n := range nodes {
-		for _, l := range labels {
-			if _, ok := n.Labels[l]; ok {
-				inv.ControlPlane++
-				break
-			}
-		}
-	}
+	inv.ControlPlane = len(ControlPlaneNodes(nodes, labels))
 	for _, it := range items {
 		group, _, _ := strings.Cut(it.APIVersion(), "/")
 		kind := it.Kind()
@@ -81,6 +74,20 @@ func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (I
 		inv.Cluster = &ClusterCount{Machines: n, Source: source}
 	}
 	return inv, nil
+}
+
+// ControlPlaneNodes are the nodes that carry one of labels, in their order.
+func ControlPlaneNodes(nodes []*corev1.Node, labels []string) []*corev1.Node {
+	var out []*corev1.Node
+	for _, n := range nodes {
+		for _, l := range labels {
+			if _, ok := n.Labels[l]; ok {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // name is an object's namespace/name.

@@ -35,6 +35,33 @@ var ControlPlane = []config.Toleration{
 	{Key: "CriticalAddonsOnly", Operator: "Exists"},
 }
 
+// FromTaints are the tolerations of exactly the NoSchedule and NoExecute
+// taints on nodes (the inventory's control-plane nodes), first seen first,
+// each once: operator Equal with the taint's key, value and effect. A taint
+// without a value gets Equal without a value, which tolerates only that
+// taint with no value, where Exists would tolerate any value. A
+// PreferNoSchedule taint does not keep a pod off a node, so it is left out.
+func FromTaints(nodes []*corev1.Node) []config.Toleration {
+	var out []config.Toleration
+	seen := map[corev1.Taint]bool{}
+	for _, n := range nodes {
+		for _, t := range n.Spec.Taints {
+			// A taint has a key (the API server requires one): none here
+			// would need a key-less toleration, which tolerates every taint.
+			if t.Key == "" || t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
+				continue
+			}
+			k := corev1.Taint{Key: t.Key, Value: t.Value, Effect: t.Effect}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, config.Toleration{Key: t.Key, Operator: string(corev1.TolerationOpEqual), Value: t.Value, Effect: string(t.Effect)})
+		}
+	}
+	return out
+}
+
 // Add appends each toleration in Want that no existing one already covers.
 type Add struct {
 	Want []config.Toleration
