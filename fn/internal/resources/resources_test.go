@@ -1,6 +1,9 @@
 package resources
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -236,6 +239,25 @@ func TestFor(t *testing.T) {
 	} {
 		if got := For(tc.name, tc.image).Name; got != tc.want {
 			t.Errorf("For(%q, %q) = %s, want %s", tc.name, tc.image, got, tc.want)
+		}
+	}
+}
+
+// TestDefaultsDocumented holds fn/README.md's table of defaults to the
+// values the rule adds.
+func TestDefaultsDocumented(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(Known, Driver) {
+		row := fmt.Sprintf(" | %s | %s | %s | %s |", d.CPU, d.Memory, d.MemoryLimit, d.Source)
+		found := false
+		for _, line := range strings.Split(string(b), "\n") {
+			found = found || strings.HasSuffix(line, row) && (d.Name == "driver" || strings.Contains(line, d.Name))
+		}
+		if !found {
+			t.Errorf("fn/README.md's resource defaults lack a row for %s ending %q", d.Name, row)
 		}
 	}
 }
