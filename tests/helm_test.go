@@ -131,7 +131,7 @@ func TestHelm3PostRenderer(t *testing.T) {
 
 	t.Run("--set", func(t *testing.T) {
 		out := runIn(t, helmExample, env, helm, cat(chartArgs, []string{"--post-renderer", "csi-placement",
-			"--post-renderer-args=--set=replicas=auto", "--post-renderer-args=--set=controlPlaneNodes=1", "--post-renderer-args=-"})...).ok(t, "helm template")
+			"--post-renderer-args=--set=replicas=auto", "--post-renderer-args=--set=controlPlaneNodes=1", "--post-renderer-args=--set=resources.mode=Add", "--post-renderer-args=-"})...).ok(t, "helm template")
 		compare(t, filepath.Join(helmExample, "expected.yaml"), out)
 	})
 
