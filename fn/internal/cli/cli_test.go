@@ -94,7 +94,7 @@ func TestAuditMode(t *testing.T) {
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms` must require a node with one of the labels node-role.kubernetes.io/control-plane, node-role.kubernetes.io/controlplane",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.affinity.podAntiAffinity` must have a preferred term on kubernetes.io/hostname that selects the workload's own pods",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.template.spec.tolerations` must tolerate node-role.kubernetes.io/control-plane:NoSchedule, node-role.kubernetes.io/controlplane:NoSchedule, node-role.kubernetes.io/master:NoSchedule, node-role.kubernetes.io/etcd:NoExecute, CriticalAddonsOnly (any effect)",
-		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.replicas` must be 1, got 3",
+		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): `spec.replicas` must be 1, got 3: `spec.replicas` is auto and the control plane has 1 node by the input's Node objects",
 		"error: Deployment kube-system/harvester-csi-driver-controllers (deployment.yaml): resources: container \"csi-provisioner\" requests neither cpu nor memory: the scheduler counts what is not requested as nothing, on control-plane nodes the controller shares with the API server and etcd; set them, or let the policy add its documented defaults (spec.resources.mode: Add)",
 	}
 	if got := strings.TrimSpace(stderr); got != strings.Join(wantErrs, "\n") {

@@ -229,7 +229,7 @@ func (r *run) apply() (bool, error) {
 		}
 	}
 	le := sidecars.LeaderElection{Mode: s.Sidecars.LeaderElection, Audit: r.audit, Before: before, Leases: leases}
-	own, shared := rulesFor(s, r.cpTols, r.want, r.setReplicas, r.others.pdbs, le, r.audit)
+	own, shared := rulesFor(s, r.cpTols, r.want, replicas.Why(s, r.inv), r.setReplicas, r.others.pdbs, le, r.audit)
 	r.jobs = make([]*job, len(r.targets))
 	for i, w := range r.targets {
 		r.jobs[i] = &job{w: w, target: w, proof: -1}
@@ -611,7 +611,7 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 // rules edit only the target; shared ones also add or read other items
 // (the PodDisruptionBudget), so they run after, a target at a time in
 // input order. cp are the control-plane tolerations, as read() chose them.
-func rulesFor(s config.Spec, cp []config.Toleration, want int, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
+func rulesFor(s config.Spec, cp []config.Toleration, want int, why string, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
 	rules := []rule{
 		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
@@ -624,7 +624,7 @@ func rulesFor(s config.Spec, cp []config.Toleration, want int, setReplicas bool,
 		rules = append(rules, toleration.Add{Want: tols})
 	}
 	if setReplicas {
-		rules = append(rules, replicas.Set{Count: want})
+		rules = append(rules, replicas.Set{Count: want, Why: why})
 	}
 	if s.PriorityClassName != "" {
 		rules = append(rules, ha.Priority{Name: s.PriorityClassName})

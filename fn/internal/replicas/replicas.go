@@ -65,9 +65,27 @@ func Desired(s config.Spec, inv Inventory) (n int, set bool, err error) {
 	return min(max(cp, *s.ReplicaBounds.Min), *s.ReplicaBounds.Max), true, nil
 }
 
-// Set puts Count into spec.replicas.
+// Why says, for a count from "auto", where it comes from: Audit mode then
+// reports a workload whose replicas no longer fit the control plane (one
+// added or removed since) with both numbers and their source.
+func Why(s config.Spec, inv Inventory) string {
+	if s.Replicas == nil || !s.Replicas.Auto {
+		return ""
+	}
+	cp, _ := Count(s, inv)
+	lo, hi := *s.ReplicaBounds.Min, *s.ReplicaBounds.Max
+	why := fmt.Sprintf("`spec.replicas` is auto and the control plane has %s by %s", results.Count(cp, "node"), inv.sourceOf())
+	if want := min(max(cp, lo), hi); want != cp {
+		why += fmt.Sprintf(", so %d within `spec.replicaBounds` (%d..%d)", want, lo, hi)
+	}
+	return why
+}
+
+// Set puts Count into spec.replicas; Why, when set, says in Audit mode
+// where the count comes from.
 type Set struct {
 	Count int
+	Why   string
 }
 
 // Apply edits spec.replicas.
@@ -86,7 +104,7 @@ func (f Set) Apply(w *workload.Workload) []results.Finding {
 	}
 	return []results.Finding{{Rule: rule, Severity: results.Info, Field: "spec.replicas",
 		Text: results.Change{Done: fmt.Sprintf("replicas %s -> %d", from, f.Count),
-			Required: fmt.Sprintf("`spec.replicas` must be %d, got %s", f.Count, from)},
+			Required: fmt.Sprintf("`spec.replicas` must be %d, got %s%s", f.Count, from, because(f.Why))},
 		Current: cur, Proposed: f.Count}}
 }
 
@@ -104,4 +122,11 @@ func Pending(s config.Spec, w *workload.Workload, controlPlane int) []results.Fi
 	return []results.Finding{{Rule: rule, Severity: results.Warning, Field: "spec.replicas",
 		Text: results.Text(fmt.Sprintf("replicas: %d replicas with a required anti-affinity on %s but %s: %s would stay Pending",
 			n, config.DefaultTopologyKey, results.Count(controlPlane, "control-plane node"), results.Count(n-controlPlane, "pod")))}}
+}
+
+func because(why string) string {
+	if why == "" {
+		return ""
+	}
+	return ": " + why
 }

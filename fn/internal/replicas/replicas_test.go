@@ -143,3 +143,45 @@ func TestFixRollout(t *testing.T) {
 		})
 	}
 }
+
+// TestDrift: in Audit mode a workload whose replicas no longer fit the
+// control plane is an error naming both numbers and where the count
+// comes from.
+func TestDrift(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec string
+		inv        Inventory
+		in         string
+		want       string
+	}{{
+		name: "a control-plane node added: Node objects",
+		spec: "  replicas: auto\n",
+		inv:  Inventory{Nodes: 5, ControlPlane: 3},
+		in:   "kind: Deployment\nspec:\n  replicas: 2\n",
+		want: "`spec.replicas` must be 3, got 2: `spec.replicas` is auto and the control plane has 3 nodes by the input's Node objects",
+	}, {
+		name: "a cluster object, beyond the bounds",
+		spec: "  replicas: auto\n",
+		inv:  Inventory{Cluster: &ClusterCount{Machines: 5, Source: "KubeadmControlPlane default/prod"}},
+		in:   "kind: StatefulSet\nspec:\n  replicas: 1\n",
+		want: "`spec.replicas` must be 3, got 1: `spec.replicas` is auto and the control plane has 5 nodes by the cluster object KubeadmControlPlane default/prod, so 3 within `spec.replicaBounds` (1..3)",
+	}, {
+		name: "a fixed count says no more than the numbers",
+		spec: "  replicas: 2\n",
+		inv:  Inventory{Nodes: 3, ControlPlane: 3},
+		in:   "kind: Deployment\nspec:\n  replicas: 3\n",
+		want: "`spec.replicas` must be 2, got 3",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := spec(t, tc.spec)
+			n, _, err := Desired(s, tc.inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := Set{Count: n, Why: Why(s, tc.inv)}.Apply(testutil.Workload(t, tc.in))
+			if len(fs) != 1 || fs[0].Message(true) != tc.want {
+				t.Fatalf("got %+v\nwant %q", fs, tc.want)
+			}
+		})
+	}
+}

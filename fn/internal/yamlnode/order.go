@@ -31,7 +31,7 @@ var (
 	NodeAffinityOrder     = []string{"requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"}
 	NodeSelectorTermOrder = []string{"matchExpressions", "matchFields"}
 	PodAffinityTermOrder  = []string{"labelSelector", "namespaces", "topologyKey", "namespaceSelector", "matchLabelKeys", "mismatchLabelKeys"}
-	ContainerOrder = []string{
+	ContainerOrder        = []string{
 		"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources",
 		"resizePolicy", "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe",
 		"readinessProbe", "startupProbe", "lifecycle", "terminationMessagePath",
