@@ -137,7 +137,7 @@ func Check(nodes []Node, maxShare int) []Finding {
 			continue
 		}
 		out = append(out, Finding{Node: n.Name, Severity: sev, Message: fmt.Sprintf(
-			"control-plane budget: node %s: the pods the policy places here request %s; %s (%s)", n.Name, n.Usage(), why, n.Breakdown())})
+			"control-plane budget: the pods the policy places on this node request %s; %s (%s)", n.Usage(), why, n.Breakdown())})
 	}
 	if len(unknown) > 0 {
 		have := "have"
@@ -161,18 +161,24 @@ type Finding struct {
 // Usage words the node's sums against its allocatable values.
 func (n Node) Usage() string {
 	if !n.Known {
-		return fmt.Sprintf("cpu %s, memory %s", n.CPU.String(), n.Memory.String())
+		return fmt.Sprintf("cpu %s, memory %s", Millis(n.CPU), n.Memory.String())
 	}
 	return fmt.Sprintf("cpu %s of %s allocatable (%d%%), memory %s of %s (%d%%)",
-		n.CPU.String(), n.AllocCPU.String(), Share(n.CPU, n.AllocCPU),
+		Millis(n.CPU), Millis(n.AllocCPU), Share(n.CPU, n.AllocCPU),
 		n.Memory.String(), n.AllocMemory.String(), Share(n.Memory, n.AllocMemory))
+}
+
+// Millis writes a cpu quantity in millicores, so that sums and
+// allocatable values read alike ("40m of 1000m", not "40m of 1").
+func Millis(q resource.Quantity) string {
+	return fmt.Sprintf("%dm", q.MilliValue())
 }
 
 // Breakdown lists each workload's part.
 func (n Node) Breakdown() string {
 	parts := make([]string, len(n.Uses))
 	for i, u := range n.Uses {
-		parts[i] = fmt.Sprintf("%s: %s, cpu %s, memory %s", u.Workload, results.Count(u.Pods, "pod"), u.CPU.String(), u.Memory.String())
+		parts[i] = fmt.Sprintf("%s: %s, cpu %s, memory %s", u.Workload, results.Count(u.Pods, "pod"), Millis(u.CPU), u.Memory.String())
 	}
 	return strings.Join(parts, "; ")
 }

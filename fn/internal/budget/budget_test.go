@@ -73,7 +73,7 @@ func TestSumAndCheck(t *testing.T) {
 	if len(sums) != 3 {
 		t.Fatalf("want the 3 control-plane nodes, got %+v", sums)
 	}
-	if got := sums[0].Usage(); got != "cpu 60m of 2 allocatable (3%), memory 148Mi of 2Gi (8%)" {
+	if got := sums[0].Usage(); got != "cpu 60m of 2000m allocatable (3%), memory 148Mi of 2Gi (8%)" {
 		t.Errorf("cp-1: %s", got)
 	}
 	if got := sums[1].Breakdown(); got != "Deployment kube-system/a: 1 pod, cpu 50m, memory 128Mi; Deployment kube-system/b: 2 pods, cpu 200m, memory 2Gi; DaemonSet kube-system/plugin: 1 pod, cpu 10m, memory 20Mi" {
@@ -85,7 +85,7 @@ func TestSumAndCheck(t *testing.T) {
 		sev  results.Severity
 		text string
 	}{
-		{"cp-2", results.Error, "control-plane budget: node cp-2: the pods the policy places here request cpu 260m of 2 allocatable (13%), memory 2196Mi of 2Gi (108%); more than the node can allocate"},
+		{"cp-2", results.Error, "control-plane budget: the pods the policy places on this node request cpu 260m of 2000m allocatable (13%), memory 2196Mi of 2Gi (108%); more than the node can allocate"},
 		{"", results.Info, "control-plane budget: 1 control-plane node (cp-3) has no `status.allocatable`"},
 	}
 	if len(fs) != len(want) {

@@ -116,7 +116,7 @@ func TestChartsProtected(t *testing.T) {
 						t.Fatalf("node %s has allocatable values: want shares, got %+v", n.Node, n)
 					}
 					over := *n.CPU.Percent > 10 || *n.Memory.Percent > 10
-					warned := strings.Contains(stderr, "control-plane budget: node "+n.Node+":")
+					warned := strings.Contains(stderr, "warning: Node "+n.Node+": control-plane budget:")
 					if over != warned {
 						t.Errorf("node %s at cpu %d%%, memory %d%%: warned %v, want %v\n%s", n.Node, *n.CPU.Percent, *n.Memory.Percent, warned, over, stderr)
 					}
