@@ -12,8 +12,10 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	resourcehelper "k8s.io/component-helpers/resource"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -199,4 +201,27 @@ func Covers(h, want corev1.Toleration) bool {
 		}
 	}
 	return h.TolerationSeconds == nil || want.TolerationSeconds != nil && *want.TolerationSeconds <= *h.TolerationSeconds
+}
+
+// Requests is what one pod of spec requests, as the scheduler's
+// NodeResourcesFit counts it: init containers and pod overhead included
+// (component-helpers), and a limit without a request taken as the request,
+// as the API server defaults it.
+func Requests(spec *corev1.PodSpec) (cpu, memory resource.Quantity) {
+	pod := &corev1.Pod{Spec: *spec.DeepCopy()}
+	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
+		for i := range cs {
+			r := &cs[i].Resources
+			for name, l := range r.Limits {
+				if _, ok := r.Requests[name]; !ok {
+					if r.Requests == nil {
+						r.Requests = corev1.ResourceList{}
+					}
+					r.Requests[name] = l.DeepCopy()
+				}
+			}
+		}
+	}
+	reqs := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
+	return reqs[corev1.ResourceCPU], reqs[corev1.ResourceMemory]
 }

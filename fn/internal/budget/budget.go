@@ -10,8 +10,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	resourcehelper "k8s.io/component-helpers/resource"
 
+	"github.com/csi-placement/csi-placement/fn/internal/api"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
 )
 
@@ -41,28 +41,9 @@ type Node struct {
 	CPU, Memory           resource.Quantity
 }
 
-// Requests is what one pod of spec requests, as the scheduler counts it:
-// init containers and pod overhead included (component-helpers), and a
-// limit without a request taken as the request, as the API server
-// defaults it.
-func Requests(spec *corev1.PodSpec) (cpu, memory resource.Quantity) {
-	pod := &corev1.Pod{Spec: *spec.DeepCopy()}
-	for _, cs := range [][]corev1.Container{pod.Spec.InitContainers, pod.Spec.Containers} {
-		for i := range cs {
-			r := &cs[i].Resources
-			for name, l := range r.Limits {
-				if _, ok := r.Requests[name]; !ok {
-					if r.Requests == nil {
-						r.Requests = corev1.ResourceList{}
-					}
-					r.Requests[name] = l.DeepCopy()
-				}
-			}
-		}
-	}
-	reqs := resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})
-	return reqs[corev1.ResourceCPU], reqs[corev1.ResourceMemory]
-}
+// Requests is what one pod of spec requests, as the scheduler counts it
+// (api.Requests).
+func Requests(spec *corev1.PodSpec) (cpu, memory resource.Quantity) { return api.Requests(spec) }
 
 // Sum adds up pods on the control-plane nodes among nodes (isCP says which
 // are), in the inventory's order; nodes no pod lands on are left out.

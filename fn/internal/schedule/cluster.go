@@ -27,6 +27,8 @@ type Pod struct {
 	affinity, antiAffinity []term // required terms, selectors resolved
 	ports                  []hostPort
 	nodeAffinity           nodeaffinity.RequiredNodeAffinity
+	// cpu (millicores) and memory (bytes) are what the pod requests.
+	cpu, memory int64
 }
 
 // term is a required pod (anti-)affinity term with its selectors resolved
@@ -52,6 +54,8 @@ func NewPod(owner, namespace string, podLabels map[string]string, spec *corev1.P
 	}
 	p := &Pod{Owner: owner, Namespace: namespace, Labels: podLabels, Spec: spec}
 	p.nodeAffinity = nodeaffinity.GetRequiredNodeAffinity(&corev1.Pod{Spec: *spec})
+	cpu, memory := api.Requests(spec)
+	p.cpu, p.memory = cpu.MilliValue(), memory.Value()
 	if a := spec.Affinity; a != nil {
 		if a.PodAffinity != nil {
 			for _, t := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
@@ -255,6 +259,8 @@ const (
 	reasonSpread               = "didn't match pod topology spread constraints"
 	reasonSpreadMissingLabel   = "didn't match pod topology spread constraints (missing required label)"
 	reasonUnschedulable        = "cordoned (spec.unschedulable)"
+	reasonCPU                  = "Insufficient cpu"
+	reasonMemory               = "Insufficient memory"
 )
 
 // NodeFits runs the node-level filters (unschedulable, required node
@@ -313,10 +319,37 @@ func (c *Cluster) Fits(p *Pod, i int) (bool, string) {
 	if ok, why := c.portsFree(p, i); !ok {
 		return false, why
 	}
+	if ok, why := c.resourcesFit(p, i); !ok {
+		return false, why
+	}
 	if ok, why := c.spreadFits(p, i); !ok {
 		return false, why
 	}
 	return c.interPodFits(p, i)
+}
+
+// resourcesFit is the NodeResourcesFit filter for cpu and memory: what the
+// pods on node i request, with p's, within the node's status.allocatable.
+// A node of the inventory without allocatable values (or a synthetic one)
+// takes any request: the proof cannot judge it. The pods on a real node
+// that the input does not hold (a control plane's static pods) are not
+// counted; the control-plane budget leaves room for them.
+func (c *Cluster) resourcesFit(p *Pod, i int) (bool, string) {
+	if c.Synthetic || p.cpu == 0 && p.memory == 0 {
+		return true, ""
+	}
+	alloc := c.Nodes[i].Status.Allocatable
+	cpu, memory := p.cpu, p.memory
+	for _, q := range c.pods[i] {
+		cpu, memory = cpu+q.cpu, memory+q.memory
+	}
+	if a, ok := alloc[corev1.ResourceCPU]; ok && p.cpu > 0 && cpu > a.MilliValue() {
+		return false, reasonCPU
+	}
+	if a, ok := alloc[corev1.ResourceMemory]; ok && p.memory > 0 && memory > a.Value() {
+		return false, reasonMemory
+	}
+	return true, ""
 }
 
 func (c *Cluster) portsFree(p *Pod, i int) (bool, string) {
@@ -528,6 +561,9 @@ func Summary(reasons []string) string {
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%d node(s) %s", counts[k], k)
+		if strings.HasPrefix(k, "Insufficient ") {
+			parts[i] = fmt.Sprintf("%d %s", counts[k], k) // the scheduler's words for NodeResourcesFit
+		}
 	}
 	return fmt.Sprintf("0/%d nodes are available: %s", len(reasons), strings.Join(parts, ", "))
 }

@@ -6,6 +6,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -17,6 +18,11 @@ func testNodes(specs ...string) []*corev1.Node {
 		f := strings.Fields(s)
 		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: f[0], Labels: map[string]string{}}}
 		for _, part := range f[1:] {
+			if a, ok := strings.CutPrefix(part, "alloc="); ok {
+				cpu, mem, _ := strings.Cut(a, "/")
+				n.Status.Allocatable = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(mem)}
+				continue
+			}
 			if t, ok := strings.CutPrefix(part, "taint="); ok {
 				kv, effect, _ := strings.Cut(t, ":")
 				k, v, _ := strings.Cut(kv, "=")
@@ -59,6 +65,18 @@ spec:
   containers: [{name: c, ports: [{containerPort: 9808}]}]
 `
 )
+
+// requests is a pod template of one container with these requests.
+func requests(cpu, memory string) string {
+	var r []string
+	if cpu != "" {
+		r = append(r, "cpu: "+cpu)
+	}
+	if memory != "" {
+		r = append(r, "memory: "+memory)
+	}
+	return "metadata: {}\nspec: {containers: [{name: c, resources: {requests: {" + strings.Join(r, ", ") + "}}}]}\n"
+}
 
 // TestFilters: each of the scheduler's filters, for one pod on one node
 // beside pods already placed.
@@ -147,6 +165,17 @@ spec:
 		nodes: []string{"etcd taint=node-role.kubernetes.io/etcd=true:NoExecute"},
 		pod:   "metadata: {}\nspec:\n  tolerations: [{operator: Exists, effect: NoExecute, tolerationSeconds: 300}]\n", ns: "default",
 		want: []string{"taint node-role.kubernetes.io/etcd=true:NoExecute is tolerated only for 300s"},
+	}, {
+		name:     "requests within what the node can allocate, beside the pods already there",
+		nodes:    []string{"small alloc=500m/256Mi", "big alloc=4/8Gi", "unknown", "tight alloc=4/100Mi"},
+		existing: []string{"0 c default " + requests("300m", "128Mi"), "3 c default " + requests("", "64Mi")},
+		pod:      requests("300m", "64Mi"), ns: "default",
+		want:     []string{"Insufficient cpu", "", "", "Insufficient memory"},
+	}, {
+		name:  "a limit without a request counts as the request",
+		nodes: []string{"small alloc=500m/256Mi"},
+		pod:   "metadata: {}\nspec: {containers: [{name: c, resources: {limits: {memory: 512Mi}}}]}\n", ns: "default",
+		want:  []string{"Insufficient memory"},
 	}, {
 		name:  "an unschedulable node",
 		nodes: []string{"cordoned"},
