@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -48,6 +49,11 @@ type distribution struct {
 	cpTaints  []corev1.Taint
 	managed   bool
 	fullCases bool // rollouts, node plugins and evictions too
+	// cpAlloc is what each control-plane node can allocate (nil: as much
+	// as a worker), in the cluster and in the inventory; policy is added
+	// to the distribution's policy.
+	cpAlloc corev1.ResourceList
+	policy  string
 }
 
 const role = "node-role.kubernetes.io/"
@@ -61,6 +67,12 @@ var distributions = []distribution{
 	{name: "openshift", cp: map[string]string{role + "master": "", role + "control-plane": ""}, wk: map[string]string{role + "worker": ""}, cpTaints: taints(role + "master=:NoSchedule")},
 	{name: "talos", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule")},
 	{name: "managed", managed: true},
+	// Small control-plane nodes, and the policy adds the controllers'
+	// requests: the scheduler's NodeResourcesFit judges the proof's
+	// placement (juicefs's 552Mi controller fits on none of them).
+	{name: "kubeadm-small", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule"),
+		cpAlloc: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("400Mi"), corev1.ResourcePods: resource.MustParse("110")},
+		policy:  "  resources: {mode: Add}\n"},
 }
 
 func taints(specs ...string) []corev1.Taint {
@@ -75,16 +87,16 @@ func taints(specs ...string) []corev1.Taint {
 
 func (d distribution) nodes() []fakeNode {
 	var out []fakeNode
-	add := func(name, zone string, roles map[string]string, ts []corev1.Taint) {
+	add := func(name, zone string, roles map[string]string, ts []corev1.Taint, alloc corev1.ResourceList) {
 		l := map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": zone}
 		for k, v := range roles {
 			l[k] = v
 		}
-		out = append(out, fakeNode{name: name, labels: l, taints: ts})
+		out = append(out, fakeNode{name: name, labels: l, taints: ts, alloc: alloc})
 	}
 	if !d.managed {
 		for i, z := range []string{"a", "b", "c"} {
-			add(fmt.Sprintf("cp-%d", i+1), z, d.cp, d.cpTaints)
+			add(fmt.Sprintf("cp-%d", i+1), z, d.cp, d.cpTaints, d.cpAlloc)
 		}
 	}
 	n := 2
@@ -92,7 +104,7 @@ func (d distribution) nodes() []fakeNode {
 		n = 4
 	}
 	for i := range n {
-		add(fmt.Sprintf("worker-%d", i+1), []string{"a", "b"}[i%2], d.wk, nil)
+		add(fmt.Sprintf("worker-%d", i+1), []string{"a", "b"}[i%2], d.wk, nil, nil)
 	}
 	return out
 }
@@ -104,7 +116,16 @@ func (d distribution) inventory() string {
 	for _, n := range d.nodes() {
 		l, _ := json.Marshal(n.labels)
 		ts, _ := json.Marshal(n.taints)
-		fmt.Fprintf(&b, "- {apiVersion: v1, kind: Node, metadata: {name: %s, labels: %s}, spec: {taints: %s}}\n", n.name, l, ts)
+		status := ""
+		if d.cpAlloc != nil {
+			alloc := n.alloc
+			if alloc == nil {
+				alloc = bigNode
+			}
+			a, _ := json.Marshal(alloc)
+			status = fmt.Sprintf(", status: {allocatable: %s}", a)
+		}
+		fmt.Fprintf(&b, "- {apiVersion: v1, kind: Node, metadata: {name: %s, labels: %s}, spec: {taints: %s}%s}\n", n.name, l, ts, status)
 	}
 	return b.String()
 }
@@ -224,6 +245,7 @@ func TestCluster(t *testing.T) {
 			if d.managed {
 				policy += "  nodeAffinity: {type: Preferred}\n"
 			}
+			policy += d.policy
 			cfg := filepath.Join(dir, "policy.yaml")
 			must(t, os.WriteFile(cfg, []byte(policy), 0o600))
 			if d.name == "kubeadm" {

@@ -241,7 +241,11 @@ type fakeNode struct {
 	name   string
 	labels map[string]string
 	taints []corev1.Taint
+	alloc  corev1.ResourceList // nil: 16 CPUs, 64Gi
 }
+
+// bigNode is what a node can allocate unless its distribution says less.
+var bigNode = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("16"), corev1.ResourceMemory: resource.MustParse("64Gi"), corev1.ResourcePods: resource.MustParse("110")}
 
 // setNodes replaces the cluster's nodes.
 func (cp *controlPlane) setNodes(t *testing.T, nodes []fakeNode) {
@@ -260,7 +264,10 @@ func (cp *controlPlane) setNodes(t *testing.T, nodes []fakeNode) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		res := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("16"), corev1.ResourceMemory: resource.MustParse("64Gi"), corev1.ResourcePods: resource.MustParse("110")}
+		res := fn.alloc
+		if res == nil {
+			res = bigNode
+		}
 		now := metav1.Now()
 		created.Status = corev1.NodeStatus{Capacity: res, Allocatable: res,
 			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: now, LastTransitionTime: now, Reason: "KubeletReady"}}}

@@ -361,7 +361,9 @@ func (r *run) prove() (bool, error) {
 		// text.
 		var tmpl corev1.PodTemplateSpec
 		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
-			j.cpu, j.memory = budget.Requests(&tmpl.Spec)
+			if cluster != nil {
+				j.cpu, j.memory = budget.Requests(&tmpl.Spec)
+			}
 			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
 			if len(r.nodes) == 0 {
 				j.fs = append(j.fs, portable(s, j.w, &tmpl.Spec, results.Warning)...)

@@ -27,8 +27,19 @@ type Pod struct {
 	affinity, antiAffinity []term // required terms, selectors resolved
 	ports                  []hostPort
 	nodeAffinity           nodeaffinity.RequiredNodeAffinity
-	// cpu (millicores) and memory (bytes) are what the pod requests.
+	// cpu (millicores) and memory (bytes) are what the pod requests, read
+	// when a node's allocatable values first need them (counted).
 	cpu, memory int64
+	counted     bool
+}
+
+// requests are what p requests: cpu in millicores, memory in bytes.
+func (p *Pod) requests() (cpu, memory int64) {
+	if !p.counted {
+		c, m := api.Requests(p.Spec)
+		p.cpu, p.memory, p.counted = c.MilliValue(), m.Value(), true
+	}
+	return p.cpu, p.memory
 }
 
 // term is a required pod (anti-)affinity term with its selectors resolved
@@ -54,8 +65,6 @@ func NewPod(owner, namespace string, podLabels map[string]string, spec *corev1.P
 	}
 	p := &Pod{Owner: owner, Namespace: namespace, Labels: podLabels, Spec: spec}
 	p.nodeAffinity = nodeaffinity.GetRequiredNodeAffinity(&corev1.Pod{Spec: *spec})
-	cpu, memory := api.Requests(spec)
-	p.cpu, p.memory = cpu.MilliValue(), memory.Value()
 	if a := spec.Affinity; a != nil {
 		if a.PodAffinity != nil {
 			for _, t := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {
@@ -335,18 +344,23 @@ func (c *Cluster) Fits(p *Pod, i int) (bool, string) {
 // that the input does not hold (a control plane's static pods) are not
 // counted; the control-plane budget leaves room for them.
 func (c *Cluster) resourcesFit(p *Pod, i int) (bool, string) {
-	if c.Synthetic || p.cpu == 0 && p.memory == 0 {
+	alloc := c.Nodes[i].Status.Allocatable
+	if c.Synthetic || len(alloc) == 0 {
 		return true, ""
 	}
-	alloc := c.Nodes[i].Status.Allocatable
-	cpu, memory := p.cpu, p.memory
-	for _, q := range c.pods[i] {
-		cpu, memory = cpu+q.cpu, memory+q.memory
+	pc, pm := p.requests()
+	if pc == 0 && pm == 0 {
+		return true, ""
 	}
-	if a, ok := alloc[corev1.ResourceCPU]; ok && p.cpu > 0 && cpu > a.MilliValue() {
+	cpu, memory := pc, pm
+	for _, q := range c.pods[i] {
+		qc, qm := q.requests()
+		cpu, memory = cpu+qc, memory+qm
+	}
+	if a, ok := alloc[corev1.ResourceCPU]; ok && pc > 0 && cpu > a.MilliValue() {
 		return false, reasonCPU
 	}
-	if a, ok := alloc[corev1.ResourceMemory]; ok && p.memory > 0 && memory > a.Value() {
+	if a, ok := alloc[corev1.ResourceMemory]; ok && pm > 0 && memory > a.Value() {
 		return false, reasonMemory
 	}
 	return true, ""

@@ -124,7 +124,9 @@ func DaemonSetTolerations(spec *corev1.PodSpec) []corev1.Toleration {
 
 // PlaceDaemonSet puts a DaemonSet's pod on every node it can run on, as
 // the DaemonSet controller decides (node affinity, nodeSelector, taints,
-// with the tolerations it adds), and returns the verdicts.
+// with the tolerations it adds), and returns the verdicts. A pod whose
+// requests the node cannot hold beside the pods already there is created
+// but stays Pending: it runs nowhere and takes nothing.
 func PlaceDaemonSet(c *Cluster, owner, namespace string, tmpl *corev1.PodTemplateSpec) []Verdict {
 	spec := tmpl.Spec.DeepCopy()
 	spec.Tolerations = append(spec.Tolerations, DaemonSetTolerations(spec)...)
@@ -134,6 +136,9 @@ func PlaceDaemonSet(c *Cluster, owner, namespace string, tmpl *corev1.PodTemplat
 		ok, reason := true, ""
 		if !c.Synthetic {
 			ok, reason = NodeFits(p, n)
+		}
+		if ok {
+			ok, reason = c.resourcesFit(p, i)
 		}
 		verdicts[i] = Verdict{Node: n.Name, OK: ok, Reason: reason}
 		if ok {
