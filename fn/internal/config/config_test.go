@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		name: "typo and out of range",
 		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n  nodeAfinity: {type: Required}\n",
 		want: []string{
-			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, rollout, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread, resources, controlPlaneBudget)",
+			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, rollout, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread, topologySpreads, resources, controlPlaneBudget)",
 			"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0",
 		},
 	}, {

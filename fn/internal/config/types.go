@@ -68,6 +68,9 @@ type Spec struct {
 	PodDisruptionBudget *PodDisruptionBudget `json:"podDisruptionBudget,omitempty"`
 	PriorityClassName   string               `json:"priorityClassName,omitempty"`
 	TopologySpread      *TopologySpread      `json:"topologySpread,omitempty"`
+	// TopologySpreads are more constraints, each on its own key (zone and
+	// host, say), added after TopologySpread.
+	TopologySpreads []TopologySpread `json:"topologySpreads,omitempty"`
 
 	Resources          Resources          `json:"resources"`
 	ControlPlaneBudget ControlPlaneBudget `json:"controlPlaneBudget"`
@@ -133,6 +136,19 @@ type Sidecars struct {
 type PodDisruptionBudget struct {
 	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
 	MinAvailable   *intstr.IntOrString `json:"minAvailable,omitempty"`
+}
+
+// Spreads are the topology spread constraints the spec asks for, in
+// order: topologySpread, then topologySpreads.
+func (s *Spec) Spreads() []*TopologySpread {
+	var out []*TopologySpread
+	if s.TopologySpread != nil {
+		out = append(out, s.TopologySpread)
+	}
+	for i := range s.TopologySpreads {
+		out = append(out, &s.TopologySpreads[i])
+	}
+	return out
 }
 
 // TopologySpread asks for a topologySpreadConstraint.
@@ -232,6 +248,8 @@ var (
 	MasterLabel        = "node-role.kubernetes.io/master"
 	DefaultWeight      = 100
 	DefaultTopologyKey = "kubernetes.io/hostname"
+	// DefaultSpreadKey is a topology spread constraint's default key.
+	DefaultSpreadKey   = "topology.kubernetes.io/zone"
 	DefaultMinReplicas = 1
 	DefaultMaxReplicas = 3
 )
@@ -272,8 +290,8 @@ func (p *Policy) setDefaults() {
 	def(&s.Rollout.Strategy, Fix)
 	def(&s.Resources.Mode, Check)
 	def(&s.ControlPlaneBudget.MaxShare, DefaultMaxShare)
-	if ts := s.TopologySpread; ts != nil {
-		def(&ts.TopologyKey, "topology.kubernetes.io/zone")
+	for _, ts := range s.Spreads() {
+		def(&ts.TopologyKey, DefaultSpreadKey)
 		def(&ts.WhenUnsatisfiable, ScheduleAnyway)
 		if ts.MaxSkew == nil {
 			ts.MaxSkew = ptr(1)

@@ -108,15 +108,29 @@ func (p *Policy) validate(name namer) field.ErrorList {
 		}
 		add(intOrPercent(at.Child("maxUnavailable"), pdb.MaxUnavailable), intOrPercent(at.Child("minAvailable"), pdb.MinAvailable))
 	}
-	if ts := s.TopologySpread; ts != nil {
-		at := spec.Child("topologySpread")
+	keys := map[string]*field.Path{}
+	spread := func(ts *TopologySpread, at *field.Path) {
 		if ts.TopologyKey != "" && len(content.IsLabelKey(ts.TopologyKey)) > 0 {
 			add(invalid(at.Child("topologyKey"), ts.TopologyKey, "must be a label key such as topology.kubernetes.io/zone"))
 		}
+		key := ts.TopologyKey
+		if key == "" {
+			key = DefaultSpreadKey
+		}
+		if first, ok := keys[key]; ok {
+			add(invalid(at.Child("topologyKey"), key, "must differ from %s: one constraint per topology key", ref(first)))
+		}
+		keys[key] = at.Child("topologyKey")
 		if ts.MaxSkew != nil && *ts.MaxSkew < 1 {
 			add(invalid(at.Child("maxSkew"), *ts.MaxSkew, "must be >= 1"))
 		}
 		enum(at.Child("whenUnsatisfiable"), ts.WhenUnsatisfiable, ScheduleAnyway, DoNotSchedule)
+	}
+	if s.TopologySpread != nil {
+		spread(s.TopologySpread, spec.Child("topologySpread"))
+	}
+	for i := range s.TopologySpreads {
+		spread(&s.TopologySpreads[i], spec.Child("topologySpreads").Index(i))
 	}
 	if n := s.PriorityClassName; n != "" && len(content.IsDNS1123Subdomain(n)) > 0 {
 		add(invalid(spec.Child("priorityClassName"), n, "must be a PriorityClass name such as system-cluster-critical"))

@@ -631,7 +631,7 @@ func rulesFor(s config.Spec, cp []config.Toleration, want int, why string, setRe
 	if s.PriorityClassName != "" {
 		rules = append(rules, ha.Priority{Name: s.PriorityClassName})
 	}
-	if ts := s.TopologySpread; ts != nil {
+	for _, ts := range s.Spreads() {
 		rules = append(rules, ha.Spread{TopologyKey: ts.TopologyKey, MaxSkew: *ts.MaxSkew, WhenUnsatisfiable: ts.WhenUnsatisfiable})
 	}
 	rules = append(rules, resources.Requests{Mode: s.Resources.Mode, MemoryLimit: s.Resources.MemoryLimit, Audit: audit}, le)

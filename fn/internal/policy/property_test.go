@@ -161,3 +161,21 @@ func diffLines(want, got string) string {
 	}
 	return ""
 }
+
+// TestSeveralSpreads: zone and host at once, each a constraint of its own
+// in the order the policy lists them, and a second run adds nothing.
+func TestSeveralSpreads(t *testing.T) {
+	p, err := config.Parse([]byte("apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec:\n  resources: {mode: Ignore}\n  topologySpread: {}\n  topologySpreads:\n  - {topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: c, namespace: kube-system}\nspec:\n  replicas: 3\n  selector:\n    matchLabels: {app: c}\n  template:\n    metadata:\n      labels: {app: c}\n    spec:\n      containers:\n      - name: csi-provisioner\n        args: [--leader-election]\n"
+	once := runStream(t, in, p)
+	want := "      topologySpreadConstraints:\n      - maxSkew: 1\n        topologyKey: topology.kubernetes.io/zone\n        whenUnsatisfiable: ScheduleAnyway\n        labelSelector:\n          matchLabels: {app: c}\n      - maxSkew: 1\n        topologyKey: kubernetes.io/hostname\n        whenUnsatisfiable: DoNotSchedule\n        labelSelector:\n          matchLabels: {app: c}\n"
+	if !strings.Contains(once, want) {
+		t.Errorf("want both constraints, zone then host:\n%s", once)
+	}
+	if twice := runStream(t, once, p); twice != once {
+		t.Errorf("a second run changed the output:\n%s", twice)
+	}
+}
