@@ -45,14 +45,7 @@ var pluginFixed = []string{"harvester-csi-driver", "harvester-csi-driver-renamed
 // leader-electing container left racing by the policy, idempotent, and
 // nothing but the controllers changed.
 func TestCharts(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "charts", "rendered")
-	renders, _ := filepath.Glob(filepath.Join(root, "*.yaml"))
-	if len(renders) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the chart renders must be at %s under CI", root)
-		}
-		t.Skipf("chart renders not found at %s", root)
-	}
+	renders := chartRenders(t)
 	dir := t.TempDir()
 	auto := writeFile(t, dir, "auto.yaml", autoPolicy)
 	policies := map[string][]string{
@@ -124,4 +117,19 @@ func TestCharts(t *testing.T) {
 			})
 		}
 	}
+}
+
+// chartRenders are the real chart renders in ../shared; a test skips
+// without them, and fails under CI.
+func chartRenders(t *testing.T) []string {
+	t.Helper()
+	root := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "charts", "rendered")
+	renders, _ := filepath.Glob(filepath.Join(root, "*.yaml"))
+	if len(renders) == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the chart renders must be at %s under CI", root)
+		}
+		t.Skipf("chart renders not found at %s", root)
+	}
+	return renders
 }

@@ -31,14 +31,7 @@ const protectPolicy = "apiVersion: fn.csi-placement.dev/v1alpha1\nkind: Placemen
 // add up, and the budget warns exactly where a node's share is over 10%.
 // It logs what each chart gets.
 func TestChartsProtected(t *testing.T) {
-	root := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "charts", "rendered")
-	renders, _ := filepath.Glob(filepath.Join(root, "*.yaml"))
-	if len(renders) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the chart renders must be at %s under CI", root)
-		}
-		t.Skipf("chart renders not found at %s", root)
-	}
+	renders := chartRenders(t)
 	dir := t.TempDir()
 	policy := writeFile(t, dir, "protect.yaml", protectPolicy)
 	invs := map[string]string{

@@ -129,25 +129,12 @@ func TestManyTargetsAsOneByOne(t *testing.T) {
 	}
 }
 
+// runStreamResults runs the policy on a stream: the output, and the
+// results a line each (runInventory's, which name the resource).
 func runStreamResults(t *testing.T, in string, p *config.Policy) (string, string) {
 	t.Helper()
-	s, err := krmio.ParseStream([]byte(in), "", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Run(s.Items, p, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := s.Write(&out); err != nil {
-		t.Fatal(err)
-	}
-	var rs strings.Builder
-	for _, r := range rep.Results {
-		fmt.Fprintf(&rs, "%s %s\n", r.Severity, r.Message)
-	}
-	return out.String(), rs.String()
+	out, rs, _ := runInventory(t, in, p)
+	return out, strings.Join(rs, "\n") + "\n"
 }
 
 // diffLines shows the first line where two texts differ, with context.

@@ -138,42 +138,30 @@ func (f Requests) check(lacking []missing) results.Finding {
 
 // what words what the container lacks.
 func (m missing) what() string {
-	var s string
-	switch {
-	case m.cpu && m.mem:
-		s = "requests neither cpu nor memory"
-	case m.cpu:
-		s = "requests no cpu"
-	case m.mem:
-		s = "requests no memory"
-	}
-	if m.limit {
-		if s != "" {
-			s += " and "
-		}
-		s += "has no memory limit"
-	}
-	return s
+	return m.words("requests neither cpu nor memory", "requests no cpu", "requests no memory", "has no memory limit")
 }
 
 // need words what the container must have.
 func (m missing) need() string {
-	var s string
+	return m.words("request cpu and memory", "request cpu", "request memory", "set a memory limit")
+}
+
+// words joins the words for what is missing: both requests, the cpu one,
+// the memory one, then the limit.
+func (m missing) words(both, cpu, mem, limit string) string {
+	var parts []string
 	switch {
 	case m.cpu && m.mem:
-		s = "request cpu and memory"
+		parts = append(parts, both)
 	case m.cpu:
-		s = "request cpu"
+		parts = append(parts, cpu)
 	case m.mem:
-		s = "request memory"
+		parts = append(parts, mem)
 	}
 	if m.limit {
-		if s != "" {
-			s += " and "
-		}
-		s += "set a memory limit"
+		parts = append(parts, limit)
 	}
-	return s
+	return strings.Join(parts, " and ")
 }
 
 // add fills in what one container lacks.
