@@ -170,12 +170,12 @@ spec:
 		nodes:    []string{"small alloc=500m/256Mi", "big alloc=4/8Gi", "unknown", "tight alloc=4/100Mi"},
 		existing: []string{"0 c default " + requests("300m", "128Mi"), "3 c default " + requests("", "64Mi")},
 		pod:      requests("300m", "64Mi"), ns: "default",
-		want:     []string{"Insufficient cpu", "", "", "Insufficient memory"},
+		want: []string{"Insufficient cpu", "", "", "Insufficient memory"},
 	}, {
 		name:  "a limit without a request counts as the request",
 		nodes: []string{"small alloc=500m/256Mi"},
 		pod:   "metadata: {}\nspec: {containers: [{name: c, resources: {limits: {memory: 512Mi}}}]}\n", ns: "default",
-		want:  []string{"Insufficient memory"},
+		want: []string{"Insufficient memory"},
 	}, {
 		name:  "an unschedulable node",
 		nodes: []string{"cordoned"},
