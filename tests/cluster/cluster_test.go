@@ -266,7 +266,8 @@ func TestCluster(t *testing.T) {
 			// function fixes its strategy; and on kubeadm the input
 			// unplaced, as the chart renders it: the proof of the input as
 			// it is against the scheduler, and what the function changes,
-			// seen in the cluster.
+			// seen in the cluster; on Rancher the tolerations read from the
+			// inventory.
 			var more []run
 			if d.name == "kubeadm" || d.managed {
 				more = append(more, run{name: "default"})
@@ -277,6 +278,13 @@ func TestCluster(t *testing.T) {
 				null := filepath.Join(dir, "null.yaml")
 				must(t, os.WriteFile(null, []byte(nullPolicy), 0o600))
 				more = append(more, run{name: "ha", cfg: ha}, run{name: "unplaced", cfg: null, raw: true})
+			}
+			if d.name == "rancher" {
+				// Exactly the taints the inventory's control-plane nodes
+				// carry, read from the Nodes, instead of the built-in set.
+				fi := filepath.Join(dir, "from-inventory.yaml")
+				must(t, os.WriteFile(fi, []byte(policy+"  tolerations: {fromInventory: true}\n"), 0o600))
+				more = append(more, run{name: "from-inventory", cfg: fi})
 			}
 			for _, r := range more {
 				for _, in := range ins {
