@@ -128,7 +128,7 @@ func FuzzFunction(f *testing.F) {
 // rule.
 var policies = []string{
 	"apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec: {onNoMatch: Ignore}\n",
-	"apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec:\n  onNoMatch: Ignore\n  replicas: 3\n  podAntiAffinity: {type: Required}\n  sidecars: {leaderElection: Add}\n  nodePlugin: {tolerateControlPlane: true}\n  priorityClassName: system-cluster-critical\n  topologySpread: {}\n",
+	"apiVersion: fn.csi-placement.dev/v1alpha1\nkind: PlacementPolicy\nspec:\n  onNoMatch: Ignore\n  replicas: 3\n  podAntiAffinity: {type: Required}\n  sidecars: {leaderElection: Add}\n  nodePlugin: {tolerateControlPlane: true}\n  priorityClassName: system-cluster-critical\n  topologySpread: {}\n  topologySpreads: [{topologyKey: kubernetes.io/hostname}]\n  resources: {mode: Add, memoryLimit: true}\n",
 }
 
 func runWith(t *testing.T, stdin string, env map[string]string, args ...string) (string, string, int) {
@@ -233,6 +233,7 @@ func outsidePlacement(v any) any {
 		for _, x := range cs {
 			if m, ok := x.(map[string]any); ok {
 				delete(m, "args")
+				delete(m, "resources")
 			}
 		}
 	}
