@@ -22,11 +22,21 @@ const (
 	requiredPath = nodeAffPath + "." + required + ".nodeSelectorTerms"
 )
 
-// Node places a workload on control-plane nodes: a node with any of Labels.
+// Node places a workload on a pool's nodes (the control plane by
+// default): a node with any of Labels. Pool words the pool in results
+// ("control-plane" when empty).
 type Node struct {
 	Type     string // Required, Preferred or None
 	Existing string // Merge or Replace
 	Labels   []string
+	Pool     string
+}
+
+func (f Node) pool() string {
+	if f.Pool == "" {
+		return "control-plane"
+	}
+	return f.Pool
 }
 
 // Apply edits the workload's node affinity.
@@ -56,7 +66,7 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 		na := yn.Ensure(yn.Ensure(w.PodSpec(), "affinity", yaml.MappingNode, yn.PodSpecOrder), "nodeAffinity", yaml.MappingNode, yn.AffinityOrder)
 		req := yn.Ensure(na, required, yaml.MappingNode, yn.NodeAffinityOrder)
 		yn.Set(req, "nodeSelectorTerms", yn.Seq(terms...), nil)
-		msg := fmt.Sprintf("node affinity: required a control-plane node (%d terms, was %d)", len(terms), len(existing))
+		msg := fmt.Sprintf("node affinity: required %s node (%d terms, was %d)", results.A(f.pool()), len(terms), len(existing))
 		out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: requiredPath, Text: results.Change{Done: msg,
 			Required: fmt.Sprintf("`%s` must require a node with one of the labels %s", requiredPath, strings.Join(f.Labels, ", "))},
 			Current: describeTerms(existing), Proposed: describeTerms(terms)})
@@ -85,11 +95,11 @@ func (f Node) Apply(w *workload.Workload) []results.Finding {
 		if len(reweighted) > 0 {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Info, Field: nodeAffPath + "." + preferred,
 				Text: results.Change{Done: "node affinity: " + strings.Join(reweighted, ", "),
-					Required: fmt.Sprintf("`%s.%s` must prefer control-plane nodes with weight 100 (%s)", nodeAffPath, preferred, strings.Join(reweighted, ", "))}})
+					Required: fmt.Sprintf("`%s.%s` must prefer %s nodes with weight 100 (%s)", nodeAffPath, preferred, f.pool(), strings.Join(reweighted, ", "))}})
 		}
 		if f.Existing == config.Merge && mentionsAny(existing, f.Labels) {
 			out = append(out, results.Finding{Rule: nodeRule, Severity: results.Warning, Field: requiredPath,
-				Text: results.Text("node affinity: the workload's own required rule still asks for control-plane nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it")})
+				Text: results.Text(fmt.Sprintf("node affinity: the workload's own required rule still asks for %s nodes, so on a cluster without them its pods stay Pending; set `spec.nodeAffinity.existing: Replace` to drop it", f.pool()))})
 		}
 	}
 	return out

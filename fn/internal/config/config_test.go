@@ -143,7 +143,7 @@ func TestParseErrors(t *testing.T) {
 		name: "typo and out of range",
 		in:   typed + "spec:\n  podAntiAffinity:\n    weight: 0\n  nodeAfinity: {type: Required}\n",
 		want: []string{
-			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, rollout, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread, topologySpreads, resources, controlPlaneBudget)",
+			"`spec.nodeAfinity` is not a known field: did you mean \"nodeAffinity\"? (known fields: mode, targets, onNoMatch, nodePool, nodeAffinity, podAntiAffinity, tolerations, replicas, controlPlaneNodes, replicaBounds, rollout, nodePlugin, sidecars, podDisruptionBudget, priorityClassName, topologySpread, topologySpreads, resources, controlPlaneBudget)",
 			"`spec.podAntiAffinity.weight` must be between 1 and 100, got 0",
 		},
 	}, {
@@ -227,7 +227,7 @@ func TestParseErrors(t *testing.T) {
 		want: []string{
 			"`data.min-replicas` must be an integer >= 1, got \"one\"",
 			"`data.pod-anti-affinity` must be one of preferred, required, none (any case), got \"sometimes\"",
-			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, tolerations-from-inventory, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, rollout-strategy, resources, resources-memory-limit, control-plane-budget, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
+			"`data.replica` is not a known key: did you mean \"replicas\"? (known keys: mode, target-kind, target-name, target-namespace, on-no-match, node-pool, node-affinity, control-plane-labels, existing-affinity, pod-anti-affinity, anti-affinity-weight, topology-key, control-plane-tolerations, tolerations-from-inventory, replicas, control-plane-nodes, min-replicas, max-replicas, node-plugin-tolerations, sidecar-leader-election, rollout-strategy, resources, resources-memory-limit, control-plane-budget, pdb-max-unavailable, pdb-min-available, priority-class-name, topology-spread-key, topology-spread-max-skew, topology-spread-when-unsatisfiable)",
 		},
 	}, {
 		name: "configmap range errors name the key",

@@ -70,6 +70,7 @@ var cmKeys = []cmKey{
 	{"target-name", "spec.targets[0].name", nonEmpty(func(s *Spec) *string { return &target(s).Name })},
 	{"target-namespace", "spec.targets[0].namespace", nonEmpty(func(s *Spec) *string { return &target(s).Namespace })},
 	{"on-no-match", "spec.onNoMatch", enumOf(func(s *Spec) *string { return &s.OnNoMatch }, Error, Warning, Ignore)},
+	{"node-pool", "spec.nodePool.preset", enumOf(func(s *Spec) *string { return &s.NodePool.Preset }, ControlPlane, OpenShiftInfra, HarvesterManagement)},
 	{"node-affinity", "spec.nodeAffinity.type", enumOf(func(s *Spec) *string { return &s.NodeAffinity.Type }, Required, Preferred, None)},
 	{"control-plane-labels", "spec.nodeAffinity.controlPlaneLabels", func(s *Spec, v string) string {
 		s.NodeAffinity.ControlPlaneLabels = []string{}

@@ -39,6 +39,11 @@ const (
 
 	ScheduleAnyway = "ScheduleAnyway"
 	DoNotSchedule  = "DoNotSchedule"
+
+	ControlPlane        = "ControlPlane"
+	OpenShiftInfra      = "OpenShiftInfra"
+	HarvesterManagement = "HarvesterManagement"
+	Custom              = "Custom"
 )
 
 // Policy is the PlacementPolicy. After Parse every field holds its value or
@@ -55,6 +60,7 @@ type Spec struct {
 	Mode              string          `json:"mode,omitempty"`
 	Targets           []Target        `json:"targets,omitempty"`
 	OnNoMatch         string          `json:"onNoMatch,omitempty"`
+	NodePool          NodePool        `json:"nodePool"`
 	NodeAffinity      NodeAffinity    `json:"nodeAffinity"`
 	PodAntiAffinity   PodAntiAffinity `json:"podAntiAffinity"`
 	Tolerations       Tolerations     `json:"tolerations"`
@@ -74,6 +80,58 @@ type Spec struct {
 
 	Resources          Resources          `json:"resources"`
 	ControlPlaneBudget ControlPlaneBudget `json:"controlPlaneBudget"`
+}
+
+// NodePool names the nodes the controllers are placed on: the control
+// plane (default), a preset pool, or one named by its labels and the
+// tolerations its taints need. The pool's labels are the node affinity's
+// (nodeAffinity.controlPlaneLabels), its tolerations replace the built-in
+// control-plane set, and replicas: auto, the budget and fromInventory count
+// its nodes.
+type NodePool struct {
+	// Preset: ControlPlane (default), OpenShiftInfra, HarvesterManagement
+	// or Custom.
+	Preset string `json:"preset,omitempty"`
+	// Labels (Custom only): a node with any of them is in the pool.
+	Labels []string `json:"labels,omitempty"`
+	// Tolerations (Custom only): what the pool's taints need.
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+}
+
+// Pool is what a preset names.
+type Pool struct {
+	// Name words the pool in results: "a control-plane node".
+	Name   string
+	Labels []string
+	// Tolerations replace the built-in control-plane set; ControlPlane
+	// keeps it (a pool of control-plane nodes).
+	Tolerations  []Toleration
+	ControlPlane bool
+}
+
+// Pools are the presets. OpenShift's infra nodes carry
+// node-role.kubernetes.io/infra and, to keep other workloads off, the
+// taint the OpenShift documentation gives them (infra=reserved, NoSchedule
+// and NoExecute); Harvester's management nodes are its RKE2 servers, told
+// from its witness node by node-role.harvesterhci.io/management.
+var Pools = map[string]Pool{
+	OpenShiftInfra: {Name: "infra", Labels: []string{"node-role.kubernetes.io/infra"}, Tolerations: []Toleration{
+		{Key: "node-role.kubernetes.io/infra", Operator: "Exists", Effect: "NoSchedule"},
+		{Key: "node-role.kubernetes.io/infra", Operator: "Exists", Effect: "NoExecute"},
+	}},
+	HarvesterManagement: {Name: "Harvester management", Labels: []string{"node-role.harvesterhci.io/management"}, ControlPlane: true},
+}
+
+// Pool is the spec's node pool, resolved: a preset, the custom one, or the
+// control plane with the node affinity's labels.
+func (s *Spec) Pool() Pool {
+	switch s.NodePool.Preset {
+	case "", ControlPlane:
+		return Pool{Name: "control-plane", Labels: s.NodeAffinity.ControlPlaneLabels, ControlPlane: true}
+	case Custom:
+		return Pool{Name: "pool", Labels: s.NodePool.Labels, Tolerations: Tolerations{Extra: s.NodePool.Tolerations}.ExtraTolerations()}
+	}
+	return Pools[s.NodePool.Preset]
 }
 
 // Resources is the policy for the resource requests of a target's
@@ -270,6 +328,12 @@ func (p *Policy) setDefaults() {
 	}
 	def(&s.Mode, Enforce)
 	def(&s.OnNoMatch, Error)
+	def(&s.NodePool.Preset, ControlPlane)
+	if s.NodePool.Preset != ControlPlane {
+		// The pool's labels are the node affinity's (validation refused
+		// both at once).
+		s.NodeAffinity.ControlPlaneLabels = append([]string(nil), s.Pool().Labels...)
+	}
 	def(&s.NodeAffinity.Type, Required)
 	def(&s.NodeAffinity.Existing, Merge)
 	def(&s.PodAntiAffinity.Type, Preferred)

@@ -59,6 +59,25 @@ func (p *Policy) validate(name namer) field.ErrorList {
 			}
 		}
 	}
+	pool := spec.Child("nodePool")
+	enum(pool.Child("preset"), s.NodePool.Preset, ControlPlane, OpenShiftInfra, HarvesterManagement, Custom)
+	switch np := s.NodePool; {
+	case np.Preset == Custom:
+		if len(np.Labels) == 0 {
+			add(field.Required(pool.Child("labels"), "must name the pool's nodes by at least one label key with preset Custom"))
+		}
+		for i, l := range np.Labels {
+			if len(content.IsLabelKey(l)) > 0 {
+				add(invalid(pool.Child("labels").Index(i), l, "must be a label key such as node-role.kubernetes.io/infra"))
+			}
+		}
+		add(validateTolerations(np.Tolerations, pool.Child("tolerations"))...)
+	case len(np.Labels) > 0 || len(np.Tolerations) > 0:
+		add(field.Forbidden(pool.Child("labels"), "must be set only with "+ref(pool.Child("preset"))+" Custom: a preset names its own labels and tolerations"))
+	}
+	if p := s.NodePool.Preset; p != "" && p != ControlPlane && s.NodeAffinity.ControlPlaneLabels != nil {
+		add(field.Forbidden(spec.Child("nodeAffinity", "controlPlaneLabels"), "must not be set with "+ref(pool.Child("preset"))+" "+p+": the pool's labels are the node affinity's"))
+	}
 	na := spec.Child("nodeAffinity")
 	enum(na.Child("type"), s.NodeAffinity.Type, Required, Preferred, None)
 	enum(na.Child("existing"), s.NodeAffinity.Existing, Merge, Replace)

@@ -143,19 +143,23 @@ func (r *run) read(nodes []*corev1.Node) (bool, error) {
 			u, detect.LocalConfig, detect.LocalConfig)})
 	}
 	r.nodes = append(append([]*corev1.Node(nil), nodes...), inItems...)
-	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, r.nodes); len(master) > 0 {
+	if master := masterOnly(s.NodeAffinity.ControlPlaneLabels, r.nodes); len(master) > 0 && s.NodePool.Preset == config.ControlPlane {
 		s.NodeAffinity.ControlPlaneLabels = append(slices.Clone(s.NodeAffinity.ControlPlaneLabels), config.MasterLabel)
 		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Info, Message: fmt.Sprintf(
 			"the inventory's control-plane nodes %s carry only the old %s label, so the policy selects it too (the API server will warn that it is deprecated)",
 			strings.Join(master, ", "), config.MasterLabel)})
 	}
-	if r.inv, err = replicas.NewInventory(r.nodes, s.NodeAffinity.ControlPlaneLabels, r.items); err != nil {
+	// A cluster object counts control-plane machines: not another pool's.
+	if r.inv, err = replicas.NewInventory(r.nodes, s.NodeAffinity.ControlPlaneLabels, r.items, s.Pool().ControlPlane); err != nil {
 		return false, err
 	}
 	for _, f := range replicas.Check(*s, r.inv) {
 		r.rep.Results = append(r.rep.Results, result(f, nil, false))
 	}
 	r.cpTols = toleration.ControlPlane
+	if pool := s.Pool(); !pool.ControlPlane {
+		r.cpTols = pool.Tolerations
+	}
 	if *s.Tolerations.FromInventory {
 		r.cpTols = r.inventoryTolerations()
 	}
@@ -184,8 +188,8 @@ func (r *run) inventoryTolerations() []config.Toleration {
 	cps := replicas.ControlPlaneNodes(r.nodes, r.s.NodeAffinity.ControlPlaneLabels)
 	if len(cps) == 0 && r.s.NodeAffinity.Type != config.Required {
 		r.rep.Results = append(r.rep.Results, &fn.Result{Severity: results.Warning, Field: &fn.Field{Path: at}, Message: fmt.Sprintf(
-			"`%s` is true, but no Node object in the input (%d) has a control-plane label (%s), so no taint is tolerated",
-			at, len(r.nodes), strings.Join(r.s.NodeAffinity.ControlPlaneLabels, ", "))})
+			"`%s` is true, but no Node object in the input (%d) has %s label (%s), so no taint is tolerated",
+			at, len(r.nodes), results.A(r.s.Pool().Name), strings.Join(r.s.NodeAffinity.ControlPlaneLabels, ", "))})
 	}
 	return toleration.FromTaints(cps)
 }
@@ -492,7 +496,7 @@ func (r *run) report() {
 // warning without an inventory, an error when the inventory has no node
 // for it (the proof says so too).
 func portable(s config.Spec, w *workload.Workload, spec *corev1.PodSpec, sev results.Severity) []results.Finding {
-	if s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
+	if s.NodePool.Preset != config.ControlPlane || s.NodeAffinity.Type != config.Required || s.NodeAffinity.Existing != config.Merge ||
 		w.PodField("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution") == nil && w.PodField("nodeSelector") == nil {
 		return nil
 	}
@@ -615,7 +619,7 @@ func masterOnly(labels []string, nodes []*corev1.Node) []string {
 // input order. cp are the control-plane tolerations, as read() chose them.
 func rulesFor(s config.Spec, cp []config.Toleration, want int, why string, setReplicas bool, pdbs []*yaml.RNode, le sidecars.LeaderElection, audit bool) (own, shared []rule) {
 	rules := []rule{
-		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels},
+		affinity.Node{Type: s.NodeAffinity.Type, Existing: s.NodeAffinity.Existing, Labels: s.NodeAffinity.ControlPlaneLabels, Pool: s.Pool().Name},
 		affinity.PodAnti{Type: s.PodAntiAffinity.Type, Weight: *s.PodAntiAffinity.Weight, TopologyKey: s.PodAntiAffinity.TopologyKey},
 	}
 	var tols []config.Toleration

@@ -31,12 +31,16 @@ type ClusterCount struct {
 	Others []string
 }
 
-// NewInventory counts the control-plane nodes among nodes, and reads the
-// cluster objects among items.
-func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item) (Inventory, error) {
+// NewInventory counts the control-plane nodes among nodes (those with one
+// of labels), and with clusterObjects reads the cluster objects among
+// items, which count control-plane machines.
+func NewInventory(nodes []*corev1.Node, labels []string, items []*krmio.Item, clusterObjects bool) (Inventory, error) {
 	inv := Inventory{Nodes: len(nodes)}
 	inv.ControlPlane = len(ControlPlaneNodes(nodes, labels))
 	for _, it := range items {
+		if !clusterObjects {
+			break
+		}
 		group, _, _ := strings.Cut(it.APIVersion(), "/")
 		kind := it.Kind()
 		cp := group == "controlplane.cluster.x-k8s.io" && (kind == "KubeadmControlPlane" || kind == "RKE2ControlPlane")

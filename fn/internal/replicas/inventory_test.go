@@ -56,7 +56,7 @@ func TestClusterObjects(t *testing.T) {
 		{"several: the first, and a warning", all, "KubeadmControlPlane capi/prod-cp", 5, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			inv, err := NewInventory(nil, config.DefaultControlPlaneLabels, tc.items)
+			inv, err := NewInventory(nil, config.DefaultControlPlaneLabels, tc.items, true)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestNodesWinOverClusterObjects(t *testing.T) {
 		{ObjectMeta: metav1.ObjectMeta{Name: "a", Labels: map[string]string{"node-role.kubernetes.io/control-plane": ""}}},
 		{ObjectMeta: metav1.ObjectMeta{Name: "b"}},
 	}
-	inv, err := NewInventory(nodes, config.DefaultControlPlaneLabels, items(t, clusters))
+	inv, err := NewInventory(nodes, config.DefaultControlPlaneLabels, items(t, clusters), true)
 	if err != nil {
 		t.Fatal(err)
 	}

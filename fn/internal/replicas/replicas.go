@@ -35,8 +35,8 @@ func Check(s config.Spec, inv Inventory) []results.Finding {
 	var out []results.Finding
 	if inv.Nodes > 0 && inv.ControlPlane == 0 && s.NodeAffinity.Type == config.Required {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Error, Field: "spec.nodeAffinity.type",
-			Text: results.Text(fmt.Sprintf("none of the %d Node objects in the input has a control-plane label (%s), so a required node affinity would leave the controller Pending forever: set `spec.nodeAffinity.type` to Preferred (ConfigMap: node-affinity=preferred) on clusters without control-plane nodes",
-				inv.Nodes, strings.Join(s.NodeAffinity.ControlPlaneLabels, ", ")))})
+			Text: results.Text(fmt.Sprintf("none of the %d Node objects in the input has %s label (%s), so a required node affinity would leave the controller Pending forever: set `spec.nodeAffinity.type` to Preferred (ConfigMap: node-affinity=preferred) on clusters without %s nodes",
+				inv.Nodes, results.A(s.Pool().Name), strings.Join(s.NodeAffinity.ControlPlaneLabels, ", "), s.Pool().Name))})
 	}
 	if n, _ := Count(s, inv); s.ControlPlaneNodes != nil && *s.ControlPlaneNodes != n && (inv.Nodes > 0 || inv.Cluster != nil) {
 		out = append(out, results.Finding{Rule: rule, Severity: results.Warning, Field: "spec.controlPlaneNodes",
