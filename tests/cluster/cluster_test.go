@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -49,11 +50,16 @@ type distribution struct {
 	cpTaints  []corev1.Taint
 	managed   bool
 	fullCases bool // rollouts, node plugins and evictions too
-	// cpAlloc is what each control-plane node can allocate (nil: as much
-	// as a worker), in the cluster and in the inventory; policy is added
-	// to the distribution's policy.
-	cpAlloc corev1.ResourceList
+	// cpAlloc is what each control-plane node can allocate, cp-1 first
+	// (none: as much as a worker), in the cluster and in the inventory;
+	// policy is added to the distribution's policy.
+	cpAlloc []corev1.ResourceList
 	policy  string
+	// noDaemonSets leaves the inputs' DaemonSets out: whether a node
+	// plugin's pod or a controller's takes the last of a small node's
+	// memory depends on which the scheduler sees first (and on preemption),
+	// which no placement claim can say.
+	noDaemonSets bool
 }
 
 const role = "node-role.kubernetes.io/"
@@ -67,12 +73,19 @@ var distributions = []distribution{
 	{name: "openshift", cp: map[string]string{role + "master": "", role + "control-plane": ""}, wk: map[string]string{role + "worker": ""}, cpTaints: taints(role + "master=:NoSchedule")},
 	{name: "talos", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule")},
 	{name: "managed", managed: true},
-	// Small control-plane nodes, and the policy adds the controllers'
-	// requests: the scheduler's NodeResourcesFit judges the proof's
-	// placement (juicefs's 552Mi controller fits on none of them).
+	// Small control-plane nodes, one smaller still, and the policy adds the
+	// controllers' requests: the scheduler's NodeResourcesFit judges the
+	// proof's placement. A controller of 100-200Mi puts two replicas on
+	// cp-1 or cp-2, one of 200-400Mi leaves its third Pending, juicefs's
+	// 552Mi fits on none.
 	{name: "kubeadm-small", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule"),
-		cpAlloc: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("400Mi"), corev1.ResourcePods: resource.MustParse("110")},
-		policy:  "  resources: {mode: Add}\n"},
+		cpAlloc: []corev1.ResourceList{small("400Mi"), small("400Mi"), small("100Mi")},
+		policy:  "  resources: {mode: Add}\n", noDaemonSets: true},
+}
+
+// small is a node of 1 CPU and the memory given.
+func small(memory string) corev1.ResourceList {
+	return corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse(memory), corev1.ResourcePods: resource.MustParse("110")}
 }
 
 func taints(specs ...string) []corev1.Taint {
@@ -96,7 +109,11 @@ func (d distribution) nodes() []fakeNode {
 	}
 	if !d.managed {
 		for i, z := range []string{"a", "b", "c"} {
-			add(fmt.Sprintf("cp-%d", i+1), z, d.cp, d.cpTaints, d.cpAlloc)
+			var alloc corev1.ResourceList
+			if i < len(d.cpAlloc) {
+				alloc = d.cpAlloc[i]
+			}
+			add(fmt.Sprintf("cp-%d", i+1), z, d.cp, d.cpTaints, alloc)
 		}
 	}
 	n := 2
@@ -255,7 +272,12 @@ func TestCluster(t *testing.T) {
 				if strings.HasPrefix(in.name, "example-") && !d.fullCases {
 					continue
 				}
-				t.Run(in.name, func(t *testing.T) { runCase(t, cp, d, in, fn, run{cfg: cfg}, nodes, rep) })
+				t.Run(in.name, func(t *testing.T) {
+					if d.noDaemonSets {
+						in.paths = []string{withoutDaemonSets(t, in.paths)}
+					}
+					runCase(t, cp, d, in, fn, run{cfg: cfg}, nodes, rep)
+				})
 			}
 			// More policies over the charts and manifests (examples carry
 			// their own): the default, without an inventory, as most users
@@ -975,6 +997,20 @@ func managedDefault(t *testing.T, cp *controlPlane, d distribution, in input, ob
 
 // rawInput is the input as the function reads it: files, and the .yaml and
 // .yml files under folders, in lexical order.
+// withoutDaemonSets writes the documents of paths but their DaemonSets to
+// a file, and returns its path.
+func withoutDaemonSets(t *testing.T, paths []string) string {
+	var kept []string
+	for _, doc := range regexp.MustCompile(`(?m)^---.*$`).Split(string(rawInput(t, paths)), -1) {
+		if !regexp.MustCompile(`(?m)^kind:\s*DaemonSet\s*$`).MatchString(doc) && strings.TrimSpace(doc) != "" {
+			kept = append(kept, strings.Trim(doc, "\n"))
+		}
+	}
+	f := filepath.Join(t.TempDir(), "input.yaml")
+	must(t, os.WriteFile(f, []byte(strings.Join(kept, "\n---\n")+"\n"), 0o600))
+	return f
+}
+
 func rawInput(t *testing.T, paths []string) []byte {
 	var out bytes.Buffer
 	add := func(p string) {
