@@ -60,6 +60,18 @@ type distribution struct {
 	// memory depends on which the scheduler sees first (and on preemption),
 	// which no placement claim can say.
 	noDaemonSets bool
+	// infra adds two OpenShift infra nodes (infra-1, infra-2), labelled
+	// and tainted as the OpenShift documentation says, and the policy
+	// places the controllers there: they are the pool, not cp-*.
+	infra bool
+}
+
+// pool is the prefix of the nodes the policy places controllers on.
+func (d distribution) pool() string {
+	if d.infra {
+		return "infra-"
+	}
+	return "cp-"
 }
 
 const role = "node-role.kubernetes.io/"
@@ -81,6 +93,8 @@ var distributions = []distribution{
 	{name: "kubeadm-small", cp: map[string]string{role + "control-plane": ""}, cpTaints: taints(role + "control-plane=:NoSchedule"),
 		cpAlloc: []corev1.ResourceList{small("400Mi"), small("400Mi"), small("100Mi")},
 		policy:  "  resources: {mode: Add}\n", noDaemonSets: true},
+	{name: "openshift-infra", cp: map[string]string{role + "master": "", role + "control-plane": ""}, wk: map[string]string{role + "worker": ""},
+		cpTaints: taints(role + "master=:NoSchedule"), infra: true, policy: "  nodePool: {preset: OpenShiftInfra}\n"},
 }
 
 // small is a node of 1 CPU and the memory given.
@@ -114,6 +128,12 @@ func (d distribution) nodes() []fakeNode {
 				alloc = d.cpAlloc[i]
 			}
 			add(fmt.Sprintf("cp-%d", i+1), z, d.cp, d.cpTaints, alloc)
+		}
+	}
+	if d.infra {
+		infra := map[string]string{role + "infra": "", role + "worker": ""}
+		for i, z := range []string{"a", "b"} {
+			add(fmt.Sprintf("infra-%d", i+1), z, infra, taints(role+"infra=reserved:NoSchedule", role+"infra=reserved:NoExecute"), nil)
 		}
 	}
 	n := 2
@@ -677,8 +697,8 @@ func runCase(t *testing.T, cp *controlPlane, d distribution, in input, fn string
 			if !schedulable[n] {
 				t.Errorf("%s: the scheduler bound a pod to %s, which the function says is not schedulable", id, n)
 			}
-			if !d.managed && !r.raw && !strings.HasPrefix(n, "cp-") && ctl.Placement.Pending == 0 && claimed > 0 {
-				t.Errorf("%s: a controller pod runs on worker %s", id, n)
+			if !d.managed && !r.raw && !strings.HasPrefix(n, d.pool()) && ctl.Placement.Pending == 0 && claimed > 0 {
+				t.Errorf("%s: a controller pod runs on %s, outside the pool (%s*)", id, n, d.pool())
 			}
 		}
 		if distinct(ctl.Placement.Nodes) && !distinct(bound) {
