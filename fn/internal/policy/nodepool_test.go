@@ -87,6 +87,15 @@ func TestNodePools(t *testing.T) {
 			if again != out {
 				t.Errorf("a second run changed the output:\n%s", again)
 			}
+			// Audit: the input breaks the pool's policy, naming its labels;
+			// the output follows it.
+			p.Spec.Mode = config.Audit
+			if _, rs, code := runInventory(t, in, p); code != 1 || !strings.Contains(strings.Join(rs, "\n"), "must require a node with one of the labels "+tc.affinity) {
+				t.Errorf("Audit over the input: exit %d, want 1 naming %s:\n%s", code, tc.affinity, strings.Join(rs, "\n"))
+			}
+			if _, rs, code := runInventory(t, out, p); code != 0 {
+				t.Errorf("Audit over the output: exit %d:\n%s", code, strings.Join(rs, "\n"))
+			}
 		})
 	}
 }
