@@ -11,12 +11,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	"github.com/csi-placement/csi-placement/fn/internal/api"
 	"github.com/csi-placement/csi-placement/fn/internal/results"
 )
 
 // Pods are pods of one workload that land on nodes: what one pod
-// requests (Requests), and a node per pod.
+// requests (api.Requests), and a node per pod.
 type Pods struct {
 	Workload    string
 	CPU, Memory resource.Quantity
@@ -40,10 +39,6 @@ type Node struct {
 	Uses                  []Use
 	CPU, Memory           resource.Quantity
 }
-
-// Requests is what one pod of spec requests, as the scheduler counts it
-// (api.Requests).
-func Requests(spec *corev1.PodSpec) (cpu, memory resource.Quantity) { return api.Requests(spec) }
 
 // Sum adds up pods on the control-plane nodes among nodes (isCP says which
 // are), in the inventory's order; nodes no pod lands on are left out.

@@ -72,8 +72,16 @@ func (p *Policy) validate(name namer) field.ErrorList {
 			}
 		}
 		add(validateTolerations(np.Tolerations, pool.Child("tolerations"))...)
-	case len(np.Labels) > 0 || len(np.Tolerations) > 0:
-		add(field.Forbidden(pool.Child("labels"), "must be set only with "+ref(pool.Child("preset"))+" Custom: a preset names its own labels and tolerations"))
+	default:
+		// Each field set is named, not only labels.
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"labels", len(np.Labels) > 0}, {"tolerations", len(np.Tolerations) > 0}} {
+			if f.set {
+				add(field.Forbidden(pool.Child(f.name), "must be set only with "+ref(pool.Child("preset"))+" Custom: a preset names its own labels and tolerations"))
+			}
+		}
 	}
 	if p := s.NodePool.Preset; p != "" && p != ControlPlane && s.NodeAffinity.ControlPlaneLabels != nil {
 		add(field.Forbidden(spec.Child("nodeAffinity", "controlPlaneLabels"), "must not be set with "+ref(pool.Child("preset"))+" "+p+": the pool's labels are the node affinity's"))

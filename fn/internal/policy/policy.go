@@ -366,7 +366,7 @@ func (r *run) prove() (bool, error) {
 		var tmpl corev1.PodTemplateSpec
 		if tmpl, j.tErr = schedule.ReadTemplate(j.target); j.tErr == nil {
 			if cluster != nil {
-				j.cpu, j.memory = budget.Requests(&tmpl.Spec)
+				j.cpu, j.memory = api.Requests(&tmpl.Spec)
 			}
 			j.t, j.tErr = schedule.TargetOf(j.target, tmpl)
 			if len(r.nodes) == 0 {
@@ -457,7 +457,7 @@ func (r *run) sumBudget(dsVerdicts map[*krmio.Item][]schedule.Verdict) {
 			continue // the proof reports it
 		}
 		p := budget.Pods{Workload: ds.String()}
-		p.CPU, p.Memory = budget.Requests(&tmpl.Spec)
+		p.CPU, p.Memory = api.Requests(&tmpl.Spec)
 		for _, v := range dsVerdicts[ds.Item] {
 			if v.OK {
 				p.Nodes = append(p.Nodes, v.Node)
