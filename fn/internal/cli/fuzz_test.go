@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,6 +36,14 @@ func FuzzFunction(f *testing.F) {
 		for _, p := range files {
 			if b, err := os.ReadFile(p); err == nil && (bytes.Contains(b, []byte("kind: Deployment")) || bytes.Contains(b, []byte("kind: StatefulSet"))) {
 				seeds = append(seeds, b)
+			}
+		}
+	}
+	// Each example's input again as the v1 List kubectl prints.
+	for _, b := range seeds {
+		if docs, ok := decodeAll(b); ok && len(docs) > 1 {
+			if l, err := yaml.Marshal(map[string]any{"apiVersion": "v1", "kind": "List", "items": docs, "metadata": map[string]any{"resourceVersion": ""}}); err == nil {
+				seeds = append(seeds, l)
 			}
 		}
 	}
@@ -97,6 +106,8 @@ func FuzzFunction(f *testing.F) {
 			}
 			docs = withoutLocalConfig(docs)
 		}
+		// A v1 List is read as its items: each is judged as an item.
+		docs, got = withMembers(docs), withMembers(got)
 		if len(got) != len(docs) {
 			t.Fatalf("%d items in, %d out:\n%s", len(docs), len(got), out)
 		}
@@ -185,6 +196,23 @@ func decodeAll(b []byte) ([]any, bool) {
 		}
 		out = append(out, v)
 	}
+}
+
+// withMembers follows each v1 List with its items, and leaves the List
+// without them.
+func withMembers(docs []any) []any {
+	var out []any
+	for _, d := range docs {
+		items, ok := get(d, "items").([]any)
+		if fmt.Sprint(get(d, "apiVersion")) != "v1" || kind(d) != "List" || !ok {
+			out = append(out, d)
+			continue
+		}
+		l := maps.Clone(d.(map[string]any))
+		delete(l, "items")
+		out = append(append(out, l), items...)
+	}
+	return out
 }
 
 func withoutLocalConfig(docs []any) []any {

@@ -47,6 +47,10 @@ func TestHostileInput(t *testing.T) {
 		{"concatenated JSON", `{"apiVersion":"v1","kind":"Secret"}{"apiVersion":"v1","kind":"ConfigMap"}`, ": did not find expected <document start>\n", 1},
 		{"a repeated key", "apiVersion: v1\nkind: Secret\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  a: x\n  a: y\n", ": document at line 4: mapping key \"a\" must not repeat: defined at line 7 and again at line 8\n", 1},
 		{"a bare document after the end marker", "apiVersion: v1\nkind: Secret\n...\nkind: ConfigMap\n", ": line 3: did not find expected <document start>\n", 1},
+		{"a List whose items is a mapping", "apiVersion: v1\nkind: Secret\n---\napiVersion: v1\nkind: List\nitems:\n  kind: Deployment\n", ": document at line 4: `items` must be a sequence of resources, got a mapping\n", 1},
+		{"a List item that is text", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n- kind Deployment\n", ": document at line 1: `items[1]` must be a mapping (a resource), got the scalar \"kind Deployment\"\n", 1},
+		{"a List without items", "apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\n", "", 0},
+		{"a List of an alias", "apiVersion: v1\nkind: List\nitems:\n- &s {apiVersion: v1, kind: Secret}\n- *s\n", "", 0},
 	} {
 		dir := t.TempDir()
 		file := filepath.Join(dir, "in.yaml")

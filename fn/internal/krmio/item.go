@@ -56,6 +56,9 @@ type Item struct {
 	// list is the output the item belongs to, so that new items can be
 	// put next to it.
 	list *container
+	// parent is the List whose `items` (entries) hold a member (Members).
+	parent  *Item
+	entries *yaml.Node
 }
 
 // container is the output of a ResourceList or a stream: text and items.
@@ -68,6 +71,13 @@ type container struct {
 // the same layout: the next entry of a ResourceList, or the next document
 // of a stream. The new item is returned, already decoded.
 func (it *Item) InsertAfter(obj *yaml.Node) (*Item, error) {
+	if it.parent != nil {
+		n := it.insertMember(obj)
+		if c := it.parent.list; c != nil {
+			*c.items = append(*c.items, n)
+		}
+		return n, nil
+	}
 	if it.list == nil {
 		return nil, fmt.Errorf("item %d: cannot add resources next to it", it.Index)
 	}
@@ -182,8 +192,13 @@ func (it *Item) decode() (n, root *yaml.Node, err error) {
 }
 
 // MarkChanged records that the item's node was edited, so that it is encoded
-// again on output.
-func (it *Item) MarkChanged() { it.changed = it.node != nil }
+// again on output (a List member's List, which holds it).
+func (it *Item) MarkChanged() {
+	it.changed = it.node != nil
+	if it.parent != nil {
+		it.parent.MarkChanged()
+	}
+}
 
 // settle makes an item's output text its input once it is written, as
 // InsertAfter does for a new item: its decoded node (an output of

@@ -67,6 +67,10 @@ type Proof struct {
 // select the targets, apply the rules to them, prove their placement and
 // rollout, and report.
 func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, error) {
+	items, err := withMembers(items)
+	if err != nil {
+		return Report{}, err
+	}
 	r := &run{s: p.Spec, items: items, audit: p.Spec.Mode == config.Audit}
 	for _, phase := range []func() (bool, error){
 		func() (bool, error) { return r.read(nodes) },
@@ -80,6 +84,30 @@ func Run(items []*krmio.Item, p *config.Policy, nodes []*corev1.Node) (Report, e
 	}
 	r.report()
 	return r.rep, nil
+}
+
+// withMembers puts the resources of each v1 List (`kubectl get -o yaml`)
+// right after it, so that a workload inside a List is found and edited in
+// it, as kustomize and kyaml read a List. Nodes stay in their List: the
+// inventory reads them there.
+func withMembers(items []*krmio.Item) ([]*krmio.Item, error) {
+	if !slices.ContainsFunc(items, (*krmio.Item).IsList) {
+		return items, nil
+	}
+	out := make([]*krmio.Item, 0, len(items))
+	for _, it := range items {
+		out = append(out, it)
+		ms, err := it.Members()
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.APIVersion() != "v1" || m.Kind() != "Node" {
+				out = append(out, m)
+			}
+		}
+	}
+	return out, nil
 }
 
 // run is the state the phases hand on.

@@ -43,16 +43,19 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 			return nil, nil, err
 		}
 		obj := yaml.NewRNode(node)
-		if obj.GetAnnotations()[detect.LocalConfig] != "true" {
-			unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+obj.GetName()))
-		}
 		objs := []*yaml.RNode{obj}
 		if it.Kind() == "List" {
 			objs = yn.Elements(yn.Get(obj, "items"))
 		}
+		marked := obj.GetAnnotations()[detect.LocalConfig] == "true"
 		for _, o := range objs {
 			if yn.String(o, "kind") != "Node" {
 				continue
+			}
+			if !marked {
+				// A List of workloads is no inventory: only one that holds Nodes is named.
+				unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+obj.GetName()))
+				marked = true
 			}
 			var n corev1.Node
 			if err := api.Decode(o, &n); err != nil {
