@@ -103,7 +103,7 @@ tidy:
 # (testdata/fuzz); what a run finds is written there: commit it as a seed
 # once fixed.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := fn/internal/krmio:FuzzSplitResourceList fn/internal/krmio:FuzzSplitStream fn/internal/config:FuzzParse fn/internal/cli:FuzzFunction
+FUZZ_TARGETS := fn/internal/krmio:FuzzSplitResourceList fn/internal/krmio:FuzzSplitStream fn/internal/krmio:FuzzEmit fn/internal/config:FuzzParse fn/internal/cli:FuzzFunction
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=./$${t%%:*}; name=$${t#*:}; \

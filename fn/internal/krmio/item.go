@@ -217,20 +217,10 @@ func (it *Item) Bytes() ([]byte, error) {
 	if !it.changed {
 		return it.raw, nil
 	}
-	var b bytes.Buffer
-	b.Grow(len(it.raw) + len(it.raw)/2) // the item, and what the policy adds
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if !wideSequences(it.raw) {
-		enc.CompactSeqIndent()
-	}
-	if err := enc.Encode(it.root); err != nil {
+	out, err := encodeDoc(it.root, !wideSequences(it.raw), len(it.raw)+len(it.raw)/2) // the item, and what the policy adds
+	if err != nil {
 		return nil, fmt.Errorf("item %d: %w", it.Index, err)
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	out := b.Bytes()
 	if it.seqIndent > 0 {
 		out = indentLines(out, it.seqIndent)
 	}
@@ -241,6 +231,28 @@ func (it *Item) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("item %d: encoded again, the edited item %w: refusing to write it", it.Index, err)
 	}
 	return out, nil
+}
+
+// encodeDoc is yaml.v3's encoding of a document (indent 2, sequences
+// compact or not), by emit where it can.
+func encodeDoc(doc *yaml.Node, compact bool, size int) ([]byte, error) {
+	if out, ok := emit(doc, compact, make([]byte, 0, size)); ok {
+		return out, nil
+	}
+	var b bytes.Buffer
+	b.Grow(size)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if compact {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // readsBack checks that text encoded from n reads back as n's data:

@@ -1,0 +1,343 @@
+package krmio
+
+import (
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// emit writes doc as yaml.v3's Encoder does (SetIndent(2), and with
+// compact CompactSeqIndent), byte for byte, or reports false for a
+// document outside what it knows: comments, anchors, aliases, explicit
+// tags, block scalars, keys that are not short scalars, and scalars with
+// anything but printable ASCII. Those are left to yaml.v3.
+//
+// Why it exists: yaml.v3's emitter queues every event of a document and
+// never shrinks the queue, so encoding a changed Deployment allocates
+// about 120 KB; on a list where one item in ten is a controller that is
+// a third of the run. This follows yaml.v3's emitter state by state
+// (emitterc.go) for the nodes it knows, with no queue; TestEmit and
+// FuzzEmit hold it to yaml.v3's output.
+func emit(doc *yaml.Node, compact bool, b []byte) ([]byte, bool) {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.HeadComment != "" || doc.LineComment != "" || doc.FootComment != "" || doc.Anchor != "" {
+		return nil, false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode || !plainTree(root) {
+		return nil, false
+	}
+	e := emitter{b: b, indent: -1, whitespace: true, indention: true, compact: compact}
+	e.node(root, false, false, false)
+	e.writeIndent() // the document's end
+	return e.b, true
+}
+
+// plainTree reports whether emit knows every node of n.
+func plainTree(n *yaml.Node) bool {
+	if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || n.Style&(yaml.TaggedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		_, ok := scalarStyle(n)
+		return ok
+	case yaml.MappingNode:
+		if n.Tag != "" && n.Tag != "!!map" || len(n.Content)%2 != 0 {
+			return false
+		}
+		for i := 0; i < len(n.Content); i += 2 {
+			// A key longer than 128 bytes, or not a scalar, is a complex
+			// key ("? ") to yaml.v3.
+			if k := n.Content[i]; k.Kind != yaml.ScalarNode || len(k.Value) > 128 {
+				return false
+			}
+		}
+	case yaml.SequenceNode:
+		if n.Tag != "" && n.Tag != "!!seq" {
+			return false
+		}
+	default:
+		return false
+	}
+	for _, c := range n.Content {
+		if !plainTree(c) {
+			return false
+		}
+	}
+	return true
+}
+
+type style int
+
+const (
+	plainStyle style = iota
+	singleQuoted
+	doubleQuoted
+)
+
+// scalarStyle is the style yaml.v3's encoder asks for (encode.go, node):
+// the node's own, or double quotes for a string that would read as
+// another type; false when the value or tag is outside what emit knows.
+func scalarStyle(n *yaml.Node) (style, bool) {
+	for i := 0; i < len(n.Value); i++ {
+		if c := n.Value[i]; c < 0x20 || c > 0x7e {
+			return 0, false // line breaks, tabs, controls, non-ASCII
+		}
+	}
+	quoted := n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle) != 0
+	force := false
+	if n.Tag != "" {
+		if !strings.HasPrefix(n.Tag, "!!") || n.Tag == "!!binary" {
+			return 0, false
+		}
+		if !(n.Tag == "!!str" && quoted) {
+			if resolved := (&yaml.Node{Kind: yaml.ScalarNode, Value: n.Value}).ShortTag(); resolved != n.Tag {
+				if n.Tag != "!!str" {
+					return 0, false // an explicit tag yaml.v3 writes out
+				}
+				force = true
+			}
+		}
+	}
+	switch {
+	case n.Style&yaml.DoubleQuotedStyle != 0:
+		return doubleQuoted, true
+	case n.Style&yaml.SingleQuotedStyle != 0:
+		return singleQuoted, true
+	case force:
+		return doubleQuoted, true
+	}
+	return plainStyle, true
+}
+
+// emitter is the part of yaml.v3's emitter state that the nodes emit
+// knows act on.
+type emitter struct {
+	b                     []byte
+	column, indent        int
+	indents               []int
+	flow                  int
+	whitespace, indention bool
+	compact               bool
+}
+
+func (e *emitter) put(c byte) {
+	e.b = append(e.b, c)
+	e.column++
+}
+
+func (e *emitter) write(s string) {
+	e.b = append(e.b, s...)
+	e.column += len(s)
+}
+
+func (e *emitter) putBreak() {
+	e.b = append(e.b, '\n')
+	e.column = 0
+	e.indention = true
+}
+
+// writeIndent is yaml_emitter_write_indent.
+func (e *emitter) writeIndent() {
+	indent := max(e.indent, 0)
+	if !e.indention || e.column > indent || e.column == indent && !e.whitespace {
+		e.putBreak()
+	}
+	for e.column < indent {
+		e.put(' ')
+	}
+	e.whitespace = true
+}
+
+// indicator is yaml_emitter_write_indicator.
+func (e *emitter) indicator(s string, needWhitespace, isWhitespace, isIndention bool) {
+	if needWhitespace && !e.whitespace {
+		e.put(' ')
+	}
+	e.write(s)
+	e.whitespace = isWhitespace
+	e.indention = e.indention && isIndention
+}
+
+// increaseIndent is yaml_emitter_increase_indent_compact; inSeqItem says
+// the node is an item of a block sequence.
+func (e *emitter) increaseIndent(flow, inSeqItem, compactSeq bool) {
+	e.indents = append(e.indents, e.indent)
+	switch {
+	case e.indent < 0 && flow:
+		e.indent = 2
+	case e.indent < 0:
+		e.indent = 0
+	case inSeqItem:
+		e.indent += 2
+	default:
+		e.indent = 2 * ((e.indent + 2) / 2)
+		if compactSeq {
+			e.indent -= 2
+		}
+	}
+}
+
+func (e *emitter) popIndent() {
+	e.indent = e.indents[len(e.indents)-1]
+	e.indents = e.indents[:len(e.indents)-1]
+}
+
+// node is yaml_emitter_emit_node and the states it leads to.
+func (e *emitter) node(n *yaml.Node, inSeqItem, mapping, simpleKey bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		e.scalar(n, simpleKey)
+	case yaml.SequenceNode:
+		if e.flow > 0 || n.Style&yaml.FlowStyle != 0 || len(n.Content) == 0 {
+			e.flowCollection(n, inSeqItem, "[", "]")
+		} else {
+			e.blockSequence(n, inSeqItem, mapping)
+		}
+	case yaml.MappingNode:
+		if e.flow > 0 || n.Style&yaml.FlowStyle != 0 || len(n.Content) == 0 {
+			e.flowCollection(n, inSeqItem, "{", "}")
+		} else {
+			e.blockMapping(n, inSeqItem)
+		}
+	}
+}
+
+func (e *emitter) blockSequence(n *yaml.Node, inSeqItem, mapping bool) {
+	e.increaseIndent(false, inSeqItem, mapping && (e.column == 0 || !e.indention) && e.compact)
+	for _, c := range n.Content {
+		e.writeIndent()
+		e.indicator("-", true, false, true)
+		e.node(c, true, false, false)
+	}
+	e.popIndent()
+}
+
+func (e *emitter) blockMapping(n *yaml.Node, inSeqItem bool) {
+	e.increaseIndent(false, inSeqItem, false)
+	for i := 0; i < len(n.Content); i += 2 {
+		e.writeIndent()
+		e.node(n.Content[i], false, true, true)
+		e.indicator(":", false, false, false)
+		e.node(n.Content[i+1], false, true, false)
+	}
+	e.popIndent()
+}
+
+// flowCollection writes a flow sequence, or a flow mapping (its content
+// taken in pairs), as yaml_emitter_emit_flow_sequence_item and
+// _flow_mapping_key and _value do.
+func (e *emitter) flowCollection(n *yaml.Node, inSeqItem bool, open, end string) {
+	e.indicator(open, true, true, false)
+	e.increaseIndent(true, inSeqItem, false)
+	e.flow++
+	step := 1
+	if open == "{" {
+		step = 2
+	}
+	for i := 0; i < len(n.Content); i += step {
+		if i > 0 {
+			e.indicator(",", false, false, false)
+		}
+		if e.column == 0 {
+			e.writeIndent()
+		}
+		if step == 1 {
+			e.node(n.Content[i], false, false, false)
+			continue
+		}
+		e.node(n.Content[i], false, true, true)
+		e.indicator(":", false, false, false)
+		e.node(n.Content[i+1], false, true, false)
+	}
+	e.flow--
+	e.popIndent()
+	if open == "[" && e.column == 0 {
+		e.writeIndent()
+	}
+	e.indicator(end, false, false, false)
+}
+
+// scalar is yaml_emitter_select_scalar_style and the writers, for a
+// single line of printable ASCII.
+func (e *emitter) scalar(n *yaml.Node, simpleKey bool) {
+	st, _ := scalarStyle(n)
+	v := n.Value
+	if st == plainStyle {
+		flowOK, blockOK := plainAllowed(v)
+		if e.flow > 0 && !flowOK || e.flow == 0 && !blockOK || v == "" && (e.flow > 0 || simpleKey) {
+			st = singleQuoted
+		}
+	}
+	switch st {
+	case plainStyle:
+		if v != "" && !e.whitespace {
+			e.put(' ')
+		}
+		e.write(v)
+		if v != "" {
+			e.whitespace = false
+		}
+	case singleQuoted:
+		e.indicator("'", true, false, false)
+		e.write(strings.ReplaceAll(v, "'", "''"))
+		e.indicator("'", false, false, false)
+	case doubleQuoted:
+		e.indicator(`"`, true, false, false)
+		if strings.ContainsAny(v, `"\`) {
+			v = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(v)
+		}
+		e.write(v)
+		e.indicator(`"`, false, false, false)
+	}
+	e.whitespace = e.whitespace && st == plainStyle
+	e.indention = false
+}
+
+// plainAllowed is yaml_emitter_analyze_scalar for a single line of
+// printable ASCII: whether the value may be written plain in flow and in
+// block context.
+func plainAllowed(v string) (flow, block bool) {
+	if v == "" {
+		return false, true
+	}
+	var flowInd, blockInd bool
+	if strings.HasPrefix(v, "---") || strings.HasPrefix(v, "...") {
+		flowInd, blockInd = true, true
+	}
+	if v[0] == ' ' || v[len(v)-1] == ' ' {
+		return false, false
+	}
+	precededBySpace := true
+	for i := 0; i < len(v); i++ {
+		followedBySpace := i+1 >= len(v) || v[i+1] == ' '
+		c := v[i]
+		if i == 0 {
+			switch c {
+			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+				flowInd, blockInd = true, true
+			case '?', ':':
+				flowInd = true
+				blockInd = blockInd || followedBySpace
+			case '-':
+				if followedBySpace {
+					flowInd, blockInd = true, true
+				}
+			}
+		} else {
+			switch c {
+			case ',', '?', '[', ']', '{', '}':
+				flowInd = true
+			case ':':
+				flowInd = true
+				blockInd = blockInd || followedBySpace
+			case '#':
+				if precededBySpace {
+					flowInd, blockInd = true, true
+				}
+			}
+		}
+		precededBySpace = c == ' '
+	}
+	return !flowInd, !blockInd
+}
