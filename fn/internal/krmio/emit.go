@@ -8,9 +8,11 @@ import (
 
 // emit writes doc as yaml.v3's Encoder does (SetIndent(2), and with
 // compact CompactSeqIndent), byte for byte, or reports false for a
-// document outside what it knows: comments, anchors, aliases, explicit
-// tags, block scalars, keys that are not short scalars, and scalars with
-// anything but printable ASCII. Those are left to yaml.v3.
+// document outside what it knows: line and foot comments, anchors,
+// aliases, explicit tags, block scalars, keys that are not short scalars,
+// and scalars or comments with anything but printable ASCII. Those are
+// left to yaml.v3. Head comments (a Helm render's "# Source:" line) it
+// writes where yaml.v3 does.
 //
 // Why it exists: yaml.v3's emitter queues every event of a document and
 // never shrinks the queue, so encoding a changed Deployment allocates
@@ -19,7 +21,7 @@ import (
 // (emitterc.go) for the nodes it knows, with no queue; TestEmit and
 // FuzzEmit hold it to yaml.v3's output.
 func emit(doc *yaml.Node, compact bool, b []byte) ([]byte, bool) {
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.HeadComment != "" || doc.LineComment != "" || doc.FootComment != "" || doc.Anchor != "" {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || !comment(doc.HeadComment) || doc.LineComment != "" || doc.FootComment != "" || doc.Anchor != "" {
 		return nil, false
 	}
 	root := doc.Content[0]
@@ -27,14 +29,33 @@ func emit(doc *yaml.Node, compact bool, b []byte) ([]byte, bool) {
 		return nil, false
 	}
 	e := emitter{b: b, indent: -1, whitespace: true, indention: true, compact: compact}
+	// yaml_emitter_emit_document_start, _content and _end
+	e.analyze(doc)
+	if e.head != "" {
+		e.processHead()
+		e.putBreak()
+	}
+	e.analyze(root)
+	e.processHead()
 	e.node(root, false, false, false)
-	e.writeIndent() // the document's end
+	e.writeIndent()
 	return e.b, true
+}
+
+// comment reports whether emit knows a head comment: lines of printable
+// ASCII.
+func comment(c string) bool {
+	for i := 0; i < len(c); i++ {
+		if b := c[i]; (b < 0x20 || b > 0x7e) && b != '\n' {
+			return false
+		}
+	}
+	return true
 }
 
 // plainTree reports whether emit knows every node of n.
 func plainTree(n *yaml.Node) bool {
-	if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || n.Style&(yaml.TaggedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+	if !comment(n.HeadComment) || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || n.Style&(yaml.TaggedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return false
 	}
 	switch n.Kind {
@@ -119,6 +140,53 @@ type emitter struct {
 	flow                  int
 	whitespace, indention bool
 	compact               bool
+	head                  string // the head comment not yet written
+}
+
+// analyze is what yaml_emitter_analyze_event does with a node's event
+// before the state that takes it: a head comment waits to be written, in
+// place of one that waits still.
+func (e *emitter) analyze(n *yaml.Node) {
+	if n.HeadComment != "" {
+		e.head = n.HeadComment
+	}
+}
+
+// processHead is yaml_emitter_process_head_comment.
+func (e *emitter) processHead() {
+	if e.head == "" {
+		return
+	}
+	e.writeIndent()
+	e.writeComment(e.head)
+	e.head = ""
+}
+
+// writeComment is yaml_emitter_write_comment.
+func (e *emitter) writeComment(c string) {
+	breaks, pound := false, false
+	for i := 0; i < len(c); i++ {
+		if c[i] == '\n' {
+			e.putBreak()
+			breaks, pound = true, false
+			continue
+		}
+		if breaks {
+			e.writeIndent()
+		}
+		if !pound {
+			if c[i] != '#' {
+				e.write("# ")
+			}
+			pound = true
+		}
+		e.put(c[i])
+		e.indention, breaks = false, false
+	}
+	if !breaks {
+		e.putBreak()
+	}
+	e.whitespace = true
 }
 
 func (e *emitter) put(c byte) {
@@ -206,6 +274,8 @@ func (e *emitter) node(n *yaml.Node, inSeqItem, mapping, simpleKey bool) {
 func (e *emitter) blockSequence(n *yaml.Node, inSeqItem, mapping bool) {
 	e.increaseIndent(false, inSeqItem, mapping && (e.column == 0 || !e.indention) && e.compact)
 	for _, c := range n.Content {
+		e.analyze(c)
+		e.processHead()
 		e.writeIndent()
 		e.indicator("-", true, false, true)
 		e.node(c, true, false, false)
@@ -216,11 +286,15 @@ func (e *emitter) blockSequence(n *yaml.Node, inSeqItem, mapping bool) {
 func (e *emitter) blockMapping(n *yaml.Node, inSeqItem bool) {
 	e.increaseIndent(false, inSeqItem, false)
 	for i := 0; i < len(n.Content); i += 2 {
+		e.analyze(n.Content[i])
+		e.processHead()
 		e.writeIndent()
 		e.node(n.Content[i], false, true, true)
+		e.analyze(n.Content[i+1])
 		e.indicator(":", false, false, false)
 		e.node(n.Content[i+1], false, true, false)
 	}
+	e.processHead() // at the mapping's end, what the last value left
 	e.popIndent()
 }
 
@@ -236,9 +310,11 @@ func (e *emitter) flowCollection(n *yaml.Node, inSeqItem bool, open, end string)
 		step = 2
 	}
 	for i := 0; i < len(n.Content); i += step {
+		e.analyze(n.Content[i])
 		if i > 0 {
 			e.indicator(",", false, false, false)
 		}
+		e.processHead()
 		if e.column == 0 {
 			e.writeIndent()
 		}
@@ -247,8 +323,17 @@ func (e *emitter) flowCollection(n *yaml.Node, inSeqItem bool, open, end string)
 			continue
 		}
 		e.node(n.Content[i], false, true, true)
+		e.analyze(n.Content[i+1])
 		e.indicator(":", false, false, false)
 		e.node(n.Content[i+1], false, true, false)
+	}
+	if step == 2 {
+		// yaml_emitter_emit_flow_mapping_key at the end: a comment that
+		// waits is written after a comma.
+		if e.head != "" && len(n.Content) > 0 {
+			e.indicator(",", false, false, false)
+		}
+		e.processHead()
 	}
 	e.flow--
 	e.popIndent()
