@@ -233,8 +233,8 @@ func (it *Item) Bytes() ([]byte, error) {
 	return out, nil
 }
 
-// encodeDoc is yaml.v3's encoding of a document (indent 2, sequences
-// compact or not), by emit where it can.
+// encodeDoc is yaml.v3's encoding of a document, or of a node it puts in
+// one (indent 2, sequences compact or not), by emit where it can.
 func encodeDoc(doc *yaml.Node, compact bool, size int) ([]byte, error) {
 	if out, ok := emit(doc, compact, make([]byte, 0, size)); ok {
 		return out, nil

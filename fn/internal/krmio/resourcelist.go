@@ -690,22 +690,14 @@ func encodeChanged(parts []part) ([][]byte, error) {
 }
 
 func encodeNode(n *yaml.Node, compact bool) ([]byte, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if compact {
-		enc.CompactSeqIndent()
-	}
-	if err := enc.Encode(n); err != nil {
+	b, err := encodeDoc(n, compact, 0)
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	if err := readsBack(b.Bytes(), n); err != nil {
+	if err := readsBack(b, n); err != nil {
 		return nil, fmt.Errorf("encoded again, a node at line %d %w", n.Line, err)
 	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // scalarAt returns the value of a scalar key of a mapping, or "", as
