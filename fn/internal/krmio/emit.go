@@ -20,7 +20,7 @@ import (
 // a third of the run. This follows yaml.v3's emitter state by state
 // (emitterc.go) for the nodes it knows, with no queue; TestEmit and
 // FuzzEmit hold it to yaml.v3's output.
-func emit(doc *yaml.Node, compact bool, b []byte) ([]byte, bool) {
+func emit(doc *yaml.Node, compact bool, size int) ([]byte, bool) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || !comment(doc.HeadComment) || doc.LineComment != "" || doc.FootComment != "" || doc.Anchor != "" {
 		return nil, false
 	}
@@ -28,7 +28,7 @@ func emit(doc *yaml.Node, compact bool, b []byte) ([]byte, bool) {
 	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode || !plainTree(root) {
 		return nil, false
 	}
-	e := emitter{b: b, indent: -1, whitespace: true, indention: true, compact: compact}
+	e := emitter{b: make([]byte, 0, size), indent: -1, whitespace: true, indention: true, compact: compact}
 	// yaml_emitter_emit_document_start, _content and _end
 	e.analyze(doc)
 	if e.head != "" {

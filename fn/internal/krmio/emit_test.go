@@ -60,7 +60,7 @@ func TestEmit(t *testing.T) {
 // wrote it.
 func checkEmit(t testing.TB, doc *yaml.Node, compact bool) bool {
 	t.Helper()
-	got, ok := emit(doc, compact, nil)
+	got, ok := emit(doc, compact, 0)
 	if !ok {
 		return false
 	}

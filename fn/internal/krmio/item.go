@@ -59,6 +59,9 @@ type Item struct {
 	// parent is the List whose `items` (entries) hold a member (Members).
 	parent  *Item
 	entries *yaml.Node
+	// ownLines is set when node was decoded from raw, so that its lines
+	// are raw's (an item of an input decoded whole has the input's).
+	ownLines bool
 }
 
 // container is the output of a ResourceList or a stream: text and items.
@@ -134,7 +137,7 @@ func (it *Item) Node() (*yaml.Node, error) {
 		it.decErr = fmt.Errorf("%s: %s: %w", sourceName(it.source), it.where(), err)
 		return nil, it.decErr
 	}
-	it.root, it.node = root, n
+	it.root, it.node, it.ownLines = root, n, true
 	return n, nil
 }
 
@@ -234,9 +237,14 @@ func (it *Item) Bytes() ([]byte, error) {
 }
 
 // encodeDoc is yaml.v3's encoding of a document, or of a node it puts in
-// one (indent 2, sequences compact or not), by emit where it can.
+// one (indent 2, sequences compact or not), by emit where it can; size is
+// what the text is expected to take.
 func encodeDoc(doc *yaml.Node, compact bool, size int) ([]byte, error) {
-	if out, ok := emit(doc, compact, make([]byte, 0, size)); ok {
+	if doc.Kind != yaml.DocumentNode {
+		// What yaml.v3's Encode does with any other node.
+		doc = &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}
+	}
+	if out, ok := emit(doc, compact, size); ok {
 		return out, nil
 	}
 	var b bytes.Buffer

@@ -16,9 +16,8 @@ func (it *Item) IsList() bool { return it.apiVersion == "v1" && it.kind == "List
 // Members returns the resources in a v1 List item's `items`, as items that
 // share the List's decoded node: an edit to a member, or a resource put
 // after it, is an edit to the List, which is then encoded again whole. A
-// member's text (Raw) is its lines of the List. A List with aliases has
-// them expanded (and its anchors dropped) first, as a target has. Any other
-// item has none.
+// List with aliases has them expanded (and its anchors dropped) first, as
+// a target has. Any other item has none.
 // `items` that is not a sequence of mappings is an error naming the entry.
 func (it *Item) Members() ([]*Item, error) {
 	if !it.IsList() {
@@ -30,7 +29,8 @@ func (it *Item) Members() ([]*Item, error) {
 	}
 	// Members are edited as trees of their own: an alias from one into
 	// another would be written through, or lose its anchor.
-	if _, err := yn.Detach(n); err != nil {
+	detached, err := yn.Detach(n)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %s: %w", sourceName(it.source), it.where(), err)
 	}
 	var seq, next *yaml.Node // `items`, and the key after it
@@ -48,11 +48,12 @@ func (it *Item) Members() ([]*Item, error) {
 	if seq.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("%s: %s: `items` must be a sequence of resources, got %s", sourceName(it.source), it.where(), nodeKind(seq))
 	}
+	// A member's text is its lines of the List where they hold it: block
+	// style, decoded from this text, no alias expanded into it. Otherwise
+	// (JSON, `kubectl get -o json`) it is the member encoded alone: the
+	// text is what the rules read for names and sockets.
+	exact := it.ownLines && seq.Style&yaml.FlowStyle == 0 && !detached
 	lines := bytes.SplitAfter(it.raw, []byte("\n"))
-	text := func(from, to int) []byte { // lines from..to-1, from 1
-		to = min(to, len(lines)+1)
-		return bytes.Join(lines[min(from, to)-1:to-1], nil)
-	}
 	members := make([]*Item, 0, len(seq.Content))
 	for i, e := range seq.Content {
 		if e.Kind != yaml.MappingNode {
@@ -65,12 +66,18 @@ func (it *Item) Members() ([]*Item, error) {
 		case next != nil:
 			end = next.Line
 		}
-		raw := it.raw // members that may share a line (flow style): all of it
-		if seq.Style&yaml.FlowStyle == 0 && end > e.Line {
-			raw = text(e.Line, end)
+		var raw []byte
+		if end = min(end, len(lines)+1); exact && e.Line >= 1 && end > e.Line {
+			raw = bytes.Join(lines[e.Line-1:end-1], nil)
+		} else if raw, err = encodeNode(e, true); err != nil {
+			return nil, fmt.Errorf("%s: %s: `items[%d]`: %w", sourceName(it.source), it.where(), i, err)
+		}
+		line := e.Line // an input decoded whole numbers its own lines
+		if it.ownLines {
+			line += it.line - 1
 		}
 		members = append(members, &Item{raw: raw, seqIndent: it.seqIndent, Index: it.Index, Path: it.Path,
-			line: it.line + e.Line - 1, source: it.source, kind: scalarAt(e, "kind"), apiVersion: scalarAt(e, "apiVersion"),
+			line: line, source: it.source, kind: scalarAt(e, "kind"), apiVersion: scalarAt(e, "apiVersion"),
 			node: e, parent: it, entries: seq})
 	}
 	return members, nil
