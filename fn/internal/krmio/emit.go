@@ -1,6 +1,7 @@
 package krmio
 
 import (
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -425,4 +426,46 @@ func plainAllowed(v string) (flow, block bool) {
 		precededBySpace = c == ' '
 	}
 	return !flowInd, !blockInd
+}
+
+// ScalarText is how yaml.v3's Marshal writes the Go string s as a block
+// mapping's value ("k: <text>"), or false where s is not one line of
+// printable ASCII. Thousands of results each hold strings; yaml.v3's
+// Marshal allocates an encoder for each.
+func ScalarText(s string) (string, bool) {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
+	if _, ok := scalarStyle(n); !ok {
+		return "", false
+	}
+	// encode.go, stringv: plain only where the text reads back as this
+	// string, in YAML 1.1 too.
+	if n.ShortTag() != "!!str" || isBase60Float(s) || isOldBool(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	e := emitter{b: make([]byte, 0, len(s)+2), indent: 0} // after "k:"
+	e.scalar(n, false)
+	return strings.TrimPrefix(string(e.b), " "), true
+}
+
+// isBase60Float and isOldBool are yaml.v3's (encode.go).
+func isBase60Float(s string) bool {
+	if s == "" {
+		return false
+	}
+	c := s[0]
+	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
+		return false
+	}
+	return base60float.MatchString(s)
+}
+
+var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
+
+func isOldBool(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "on", "On", "ON",
+		"n", "N", "no", "No", "NO", "off", "Off", "OFF":
+		return true
+	}
+	return false
 }

@@ -134,7 +134,56 @@ func asItem(d *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{{Kind: yaml.SequenceNode, Content: []*yaml.Node{d.Content[0]}}}}
 }
 
-// FuzzEmit holds emit to yaml.v3's encoder on any document yaml.v3 reads.
+// TestScalarText holds ScalarText to yaml.v3's Marshal on every scalar
+// of the corpus and on strings each rule of its choice turns on.
+func TestScalarText(t *testing.T) {
+	values := []string{"", " ", "a", " a", "a ", "a b", "-", "- a", "-a", "?", "? a", ":", ": a", "a:b", "a: b", "a #b", "a#b", "#a",
+		"'", "'a", "a'b", `"`, `a"b`, `a\b`, "---", "---a", "...", "true", "True", "yes", "Yes", "on", "off", "y", "n", "~", "null",
+		"1", "01", "0x1F", "0o17", "1e3", "1.5", ".inf", "-.Inf", ".nan", "1:20", "-1:20:30.5", "190:20:30", "2001-12-14", "<<", "=",
+		"[a]", "{a}", "a,b", "*a", "&a", "!a", "|", ">", "%a", "@a", "`a", "a]", "a}", "a,"}
+	for _, b := range emitCorpus(t) {
+		for _, d := range documents(b) {
+			var walk func(*yaml.Node)
+			walk = func(n *yaml.Node) {
+				if n.Kind == yaml.ScalarNode {
+					values = append(values, n.Value)
+				}
+				for _, c := range n.Content {
+					walk(c)
+				}
+			}
+			walk(d)
+		}
+	}
+	known := 0
+	for _, v := range values {
+		if checkScalarText(t, v) {
+			known++
+		}
+	}
+	if known < 1000 {
+		t.Errorf("ScalarText wrote only %d of %d values: the corpus no longer tests it", known, len(values))
+	}
+}
+
+func checkScalarText(t testing.TB, v string) bool {
+	t.Helper()
+	got, ok := ScalarText(v)
+	if !ok {
+		return false
+	}
+	b, err := yaml.Marshal(map[string]string{"k": v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(bytes.TrimSuffix(bytes.TrimPrefix(b, []byte("k: ")), []byte("\n"))); got != want {
+		t.Fatalf("ScalarText(%q) = %s, yaml.v3 writes %s", v, got, want)
+	}
+	return true
+}
+
+// FuzzEmit holds emit to yaml.v3's encoder on any document yaml.v3 reads,
+// and ScalarText to yaml.v3's Marshal on any string.
 func FuzzEmit(f *testing.F) {
 	for _, b := range emitCorpus(f) {
 		if len(b) < 1<<14 {
@@ -145,6 +194,7 @@ func FuzzEmit(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		checkScalarText(t, string(b))
 		for _, d := range documents(b) {
 			for _, doc := range variants(d) {
 				checkEmit(t, doc, true)

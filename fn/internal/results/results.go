@@ -11,6 +11,8 @@ import (
 
 	"github.com/kptdev/krm-functions-sdk/go/fn"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/csi-placement/csi-placement/fn/internal/krmio"
 )
 
 // Severity is the SDK's; it and the severities are named here so that a
@@ -174,10 +176,12 @@ func (e *writer) str(indent, key, v string) bool {
 	}
 	s, ok := e.scalars[v]
 	if !ok {
-		b, err := yaml.Marshal(map[string]string{"k": v})
-		s = strings.TrimSuffix(strings.TrimPrefix(string(b), "k: "), "\n")
-		if err != nil || strings.Contains(s, "\n") {
-			s = ""
+		if s, ok = krmio.ScalarText(v); !ok {
+			b, err := yaml.Marshal(map[string]string{"k": v})
+			s = strings.TrimSuffix(strings.TrimPrefix(string(b), "k: "), "\n")
+			if err != nil || strings.Contains(s, "\n") {
+				s = ""
+			}
 		}
 		e.scalars[v] = s
 	}
