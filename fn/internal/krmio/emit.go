@@ -26,7 +26,7 @@ func emit(doc *yaml.Node, compact bool, size int) ([]byte, bool) {
 		return nil, false
 	}
 	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode || !plainTree(root) {
+	if root.Kind != yaml.MappingNode && root.Kind != yaml.SequenceNode {
 		return nil, false
 	}
 	e := emitter{b: make([]byte, 0, size), indent: -1, whitespace: true, indention: true, compact: compact}
@@ -40,7 +40,7 @@ func emit(doc *yaml.Node, compact bool, size int) ([]byte, bool) {
 	e.processHead()
 	e.node(root, false, false, false)
 	e.writeIndent()
-	return e.b, true
+	return e.b, !e.unknown
 }
 
 // comment reports whether emit knows a head comment: lines of printable
@@ -54,15 +54,15 @@ func comment(c string) bool {
 	return true
 }
 
-// plainTree reports whether emit knows every node of n.
-func plainTree(n *yaml.Node) bool {
+// knows reports whether emit knows the node itself (its content is judged
+// as it is written): scalars are judged by scalarStyle.
+func knows(n *yaml.Node) bool {
 	if !comment(n.HeadComment) || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || n.Style&(yaml.TaggedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
 		return false
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		_, ok := scalarStyle(n)
-		return ok
+		return true
 	case yaml.MappingNode:
 		if n.Tag != "" && n.Tag != "!!map" || len(n.Content)%2 != 0 {
 			return false
@@ -74,19 +74,11 @@ func plainTree(n *yaml.Node) bool {
 				return false
 			}
 		}
+		return true
 	case yaml.SequenceNode:
-		if n.Tag != "" && n.Tag != "!!seq" {
-			return false
-		}
-	default:
-		return false
+		return n.Tag == "" || n.Tag == "!!seq"
 	}
-	for _, c := range n.Content {
-		if !plainTree(c) {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 type style int
@@ -142,6 +134,9 @@ type emitter struct {
 	whitespace, indention bool
 	compact               bool
 	head                  string // the head comment not yet written
+	// unknown is set at the first node emit does not know: what it wrote
+	// is then thrown away, and yaml.v3 writes the document.
+	unknown bool
 }
 
 // analyze is what yaml_emitter_analyze_event does with a node's event
@@ -254,6 +249,10 @@ func (e *emitter) popIndent() {
 
 // node is yaml_emitter_emit_node and the states it leads to.
 func (e *emitter) node(n *yaml.Node, inSeqItem, mapping, simpleKey bool) {
+	if e.unknown || !knows(n) {
+		e.unknown = true
+		return
+	}
 	switch n.Kind {
 	case yaml.ScalarNode:
 		e.scalar(n, simpleKey)
@@ -347,7 +346,11 @@ func (e *emitter) flowCollection(n *yaml.Node, inSeqItem bool, open, end string)
 // scalar is yaml_emitter_select_scalar_style and the writers, for a
 // single line of printable ASCII.
 func (e *emitter) scalar(n *yaml.Node, simpleKey bool) {
-	st, _ := scalarStyle(n)
+	st, ok := scalarStyle(n)
+	if !ok {
+		e.unknown = true
+		return
+	}
 	v := n.Value
 	if st == plainStyle {
 		flowOK, blockOK := plainAllowed(v)
@@ -434,9 +437,6 @@ func plainAllowed(v string) (flow, block bool) {
 // Marshal allocates an encoder for each.
 func ScalarText(s string) (string, bool) {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Value: s}
-	if _, ok := scalarStyle(n); !ok {
-		return "", false
-	}
 	// encode.go, stringv: plain only where the text reads back as this
 	// string, in YAML 1.1 too.
 	if n.ShortTag() != "!!str" || isBase60Float(s) || isOldBool(s) {
@@ -444,7 +444,7 @@ func ScalarText(s string) (string, bool) {
 	}
 	e := emitter{b: make([]byte, 0, len(s)+2), indent: 0} // after "k:"
 	e.scalar(n, false)
-	return strings.TrimPrefix(string(e.b), " "), true
+	return strings.TrimPrefix(string(e.b), " "), !e.unknown
 }
 
 // isBase60Float and isOldBool are yaml.v3's (encode.go).
