@@ -142,3 +142,42 @@ func TestAliases(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestGetReadsAsField holds Get to the walk it replaces, kyaml's Field step
+// by step with aliases followed, on every path of a document that has
+// duplicate keys, aliases, nulls and keys of other kinds.
+func TestGetReadsAsField(t *testing.T) {
+	m := parse(t, "a: &x {b: 1, b: 2, c: ~, d: [1]}\ne: *x\n? [k]\n: v\n1: one\nf: {g: {h: i}}\n")
+	byField := func(n *kyaml.RNode, path ...string) *kyaml.RNode {
+		n = deref(n)
+		for _, k := range path {
+			if kyaml.IsMissingOrNull(n) {
+				return nil
+			}
+			f := n.Field(k)
+			if f == nil {
+				return nil
+			}
+			n = deref(f.Value)
+		}
+		return n
+	}
+	keys := []string{"a", "b", "c", "d", "e", "f", "g", "h", "1", "k", "x", ""}
+	paths := 0
+	for _, k1 := range keys {
+		for _, k2 := range keys {
+			for _, k3 := range keys {
+				for _, path := range [][]string{{k1}, {k1, k2}, {k1, k2, k3}} {
+					got, want := Get(m, path...), byField(m, path...)
+					if got.IsNil() != want.IsNil() || !got.IsNil() && got.YNode() != want.YNode() {
+						t.Fatalf("Get %q: got %v, want %v", path, got, want)
+					}
+					paths++
+				}
+			}
+		}
+	}
+	if String(m, "a", "b") != "1" || String(m, "e", "b") != "1" || String(m, "f", "g", "h") != "i" {
+		t.Error("Get: the first of duplicate keys, through an alias, three deep")
+	}
+}
