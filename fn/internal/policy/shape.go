@@ -75,11 +75,13 @@ func prepare(obj *yaml.Node, shapes []shape) []results.Finding {
 			Text: results.Text(fmt.Sprintf("the policy cannot edit this item: %v", err))}}
 	}
 	var out []results.Finding
+	trail := make([]step, 0, 8)
 	for _, s := range shapes {
-		walk(obj, strings.Split(s.path, "."), "", func(path string, n *yaml.Node) {
+		walk(obj, s.path, trail, func(trail []step, n *yaml.Node) {
 			if n.Kind == s.kind || n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 				return
 			}
+			path := render(trail)
 			out = append(out, results.Finding{Rule: "input", Severity: results.Error, Field: path,
 				Text: results.Text(fmt.Sprintf("`%s` must be %s, got %s: the policy edits it, and replacing it would lose what it holds", path, kindName(s.kind), describe(n)))})
 		})
@@ -100,14 +102,17 @@ func ownPods(w *workload.Workload) []results.Finding {
 }
 
 // walk calls f with each node at path (segments ending in "[]" go into
-// every element of a list), with its full path; a step that is absent or
-// of another kind stops there (its own shape reports it).
-func walk(n *yaml.Node, path []string, at string, f func(string, *yaml.Node)) {
-	if len(path) == 0 {
-		f(at, n)
+// every element of a list) and the steps that led to it; a step that is
+// absent or of another kind stops there (its own shape reports it). The
+// steps become a path string only for a node of the wrong kind: every
+// target walks every shape.
+func walk(n *yaml.Node, path string, trail []step, f func([]step, *yaml.Node)) {
+	if path == "" {
+		f(trail, n)
 		return
 	}
-	key, each := strings.CutSuffix(path[0], "[]")
+	seg, rest, _ := strings.Cut(path, ".")
+	key, each := strings.CutSuffix(seg, "[]")
 	if n.Kind != yaml.MappingNode {
 		return
 	}
@@ -115,25 +120,39 @@ func walk(n *yaml.Node, path []string, at string, f func(string, *yaml.Node)) {
 		if n.Content[i].Value != key {
 			continue
 		}
-		v, p := n.Content[i+1], join(at, key)
+		v := n.Content[i+1]
 		if !each {
-			walk(v, path[1:], p, f)
+			walk(v, rest, append(trail, step{key, -1}), f)
 			continue
 		}
 		if v.Kind != yaml.SequenceNode {
 			continue
 		}
 		for j, e := range v.Content {
-			walk(e, path[1:], p+"["+strconv.Itoa(j)+"]", f)
+			walk(e, rest, append(trail, step{key, j}), f)
 		}
 	}
 }
 
-func join(at, key string) string {
-	if at == "" {
-		return key
+// step is one key of a path, and the index into its list or -1.
+type step struct {
+	key   string
+	index int
+}
+
+// render writes steps as a field path: `a.b[2].c`.
+func render(trail []step) string {
+	var b strings.Builder
+	for i, s := range trail {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+		if s.index >= 0 {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		}
 	}
-	return at + "." + key
+	return b.String()
 }
 
 func kindName(k yaml.Kind) string {
