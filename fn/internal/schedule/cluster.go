@@ -60,11 +60,20 @@ type hostPort struct {
 // apply (host ports of a hostNetwork pod), and selectors with their
 // matchLabelKeys and mismatchLabelKeys merged from the pod's labels.
 func NewPod(owner, namespace string, podLabels map[string]string, spec *corev1.PodSpec) *Pod {
+	return newPod(owner, namespace, podLabels, spec, requiredNodeAffinity(spec))
+}
+
+// requiredNodeAffinity is spec's nodeSelector and required node affinity,
+// parsed; pods of one spec share it (Match only reads it).
+func requiredNodeAffinity(spec *corev1.PodSpec) nodeaffinity.RequiredNodeAffinity {
+	return nodeaffinity.GetRequiredNodeAffinity(&corev1.Pod{Spec: corev1.PodSpec{NodeSelector: spec.NodeSelector, Affinity: spec.Affinity}})
+}
+
+func newPod(owner, namespace string, podLabels map[string]string, spec *corev1.PodSpec, na nodeaffinity.RequiredNodeAffinity) *Pod {
 	if namespace == "" {
 		namespace = "default"
 	}
-	p := &Pod{Owner: owner, Namespace: namespace, Labels: podLabels, Spec: spec}
-	p.nodeAffinity = nodeaffinity.GetRequiredNodeAffinity(&corev1.Pod{Spec: *spec})
+	p := &Pod{Owner: owner, Namespace: namespace, Labels: podLabels, Spec: spec, nodeAffinity: na}
 	if a := spec.Affinity; a != nil {
 		if a.PodAffinity != nil {
 			for _, t := range a.PodAffinity.RequiredDuringSchedulingIgnoredDuringExecution {

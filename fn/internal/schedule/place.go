@@ -37,13 +37,14 @@ func Template(owner, kind, namespace string, tmpl *corev1.PodTemplateSpec) Repli
 	if kind == "StatefulSet" {
 		key = "controller-revision-hash"
 	}
+	na := requiredNodeAffinity(&tmpl.Spec)
 	return func(revision string) *Pod {
 		l := maps.Clone(tmpl.Labels)
 		if l == nil {
 			l = map[string]string{}
 		}
 		l[key] = revision
-		return NewPod(owner, namespace, l, &tmpl.Spec)
+		return newPod(owner, namespace, l, &tmpl.Spec, na)
 	}
 }
 
@@ -131,8 +132,9 @@ func PlaceDaemonSet(c *Cluster, owner, namespace string, tmpl *corev1.PodTemplat
 	spec := tmpl.Spec.DeepCopy()
 	spec.Tolerations = append(spec.Tolerations, DaemonSetTolerations(spec)...)
 	verdicts := make([]Verdict, len(c.Nodes))
+	na := requiredNodeAffinity(spec)
 	for i, n := range c.Nodes {
-		p := NewPod(owner, namespace, tmpl.Labels, spec)
+		p := newPod(owner, namespace, tmpl.Labels, spec, na)
 		ok, reason := true, ""
 		if !c.Synthetic {
 			ok, reason = NodeFits(p, n)
