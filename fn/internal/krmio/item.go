@@ -59,6 +59,11 @@ type Item struct {
 	// parent is the List whose `items` (entries) hold a member (Members).
 	parent  *Item
 	entries *yaml.Node
+	// members are a List's (Members), read once: a second read would find
+	// its aliases already expanded and take the text for the members'.
+	members     []*Item
+	membersErr  error
+	membersRead bool
 	// ownLines is set when node was decoded from raw, so that its lines
 	// are raw's (an item of an input decoded whole has the input's).
 	ownLines bool

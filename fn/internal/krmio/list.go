@@ -13,16 +13,29 @@ import (
 // prints: kustomize and kyaml read its items as resources.
 func (it *Item) IsList() bool { return it.apiVersion == "v1" && it.kind == "List" }
 
+// IsNode reports whether the item is a v1 Node: an inventory of the
+// cluster, read by the proof and never placed.
+func (it *Item) IsNode() bool { return it.apiVersion == "v1" && it.kind == "Node" }
+
 // Members returns the resources in a v1 List item's `items`, as items that
 // share the List's decoded node: an edit to a member, or a resource put
 // after it, is an edit to the List, which is then encoded again whole. A
 // List with aliases has them expanded (and its anchors dropped) first, as
 // a target has. Any other item has none.
 // `items` that is not a sequence of mappings is an error naming the entry.
+// The members are made once: every caller edits and reads the same ones.
 func (it *Item) Members() ([]*Item, error) {
 	if !it.IsList() {
 		return nil, nil
 	}
+	if !it.membersRead {
+		it.members, it.membersErr = it.readMembers()
+		it.membersRead = true
+	}
+	return it.members, it.membersErr
+}
+
+func (it *Item) readMembers() ([]*Item, error) {
 	n, err := it.Node()
 	if err != nil {
 		return nil, err

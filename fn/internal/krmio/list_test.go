@@ -66,6 +66,25 @@ func TestMembers(t *testing.T) {
 	if ms, err := s.Items[1].Members(); err != nil || len(ms) != 1 || ms[0].Line() != 8 || string(ms[0].Raw()) != "kind: B\nmetadata: {name: b}\n" {
 		t.Errorf("members of a stream decoded whole: %v %v", ms, err)
 	}
+
+	// Members are read once: a List with an alias has it expanded on the
+	// first read, and a second read gives the same members, with the text
+	// of the expanded member, not the List's lines that hold the alias.
+	s, err = ParseStream([]byte("apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata: &m {name: x}\n- kind: B\n  metadata: *m\n"), "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Items[0].Members()
+	if err != nil || len(first) != 2 {
+		t.Fatalf("members %v, %v", first, err)
+	}
+	again, err := s.Items[0].Members()
+	if err != nil || len(again) != 2 || again[1] != first[1] {
+		t.Fatalf("a second read made other members: %v, %v", again, err)
+	}
+	if got := string(again[1].Raw()); got != "kind: B\nmetadata: {name: x}\n" {
+		t.Errorf("the aliased member's text on a second read: %q", got)
+	}
 }
 
 func TestMembersRefused(t *testing.T) {

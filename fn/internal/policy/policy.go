@@ -102,7 +102,7 @@ func withMembers(items []*krmio.Item) ([]*krmio.Item, error) {
 			return nil, err
 		}
 		for _, m := range ms {
-			if m.APIVersion() != "v1" || m.Kind() != "Node" {
+			if !m.IsNode() {
 				out = append(out, m)
 			}
 		}

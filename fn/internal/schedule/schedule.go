@@ -35,21 +35,24 @@ import (
 // and kpt would output them as resources to apply.
 func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, err error) {
 	for _, it := range items {
-		if it.APIVersion() != "v1" || it.Kind() != "Node" && it.Kind() != "List" {
+		if !it.IsNode() && !it.IsList() {
 			continue
 		}
-		node, err := it.Node()
+		top, err := it.Node()
 		if err != nil {
 			return nil, nil, err
 		}
-		obj := yaml.NewRNode(node)
-		objs := []*yaml.RNode{obj}
-		if it.Kind() == "List" {
-			objs = yn.Elements(yn.Get(obj, "items"))
+		obj := yaml.NewRNode(top)
+		members := []*krmio.Item{it}
+		if it.IsList() {
+			// The members the rules read, by the same rule for a Node.
+			if members, err = it.Members(); err != nil {
+				return nil, nil, err
+			}
 		}
 		marked := obj.GetAnnotations()[detect.LocalConfig] == "true"
-		for _, o := range objs {
-			if yn.String(o, "kind") != "Node" {
+		for _, m := range members {
+			if !m.IsNode() {
 				continue
 			}
 			if !marked {
@@ -57,6 +60,11 @@ func Inventory(items []*krmio.Item) (nodes []*corev1.Node, unmarked []string, er
 				unmarked = append(unmarked, strings.TrimSpace(it.Kind()+" "+obj.GetName()))
 				marked = true
 			}
+			node, err := m.Node()
+			if err != nil {
+				return nil, nil, err
+			}
+			o := yaml.NewRNode(node)
 			var n corev1.Node
 			if err := api.Decode(o, &n); err != nil {
 				return nil, nil, fmt.Errorf("item %d: Node %q: %w", it.Index, o.GetName(), err)

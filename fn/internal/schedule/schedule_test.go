@@ -133,3 +133,32 @@ func TestProve(t *testing.T) {
 		t.Errorf("got %+v", fs)
 	}
 }
+
+// TestInventoryReadsListsByMembers: a List's Nodes are its members that
+// are v1 Nodes, the rule by which the policy leaves them out of the
+// resources it places; a Node of another group is a resource, and an entry
+// that is not a resource is an error naming it.
+func TestInventoryReadsListsByMembers(t *testing.T) {
+	in := "apiVersion: v1\nkind: List\nmetadata:\n  annotations: {config.kubernetes.io/local-config: \"true\"}\nitems:\n" +
+		"- {apiVersion: v1, kind: Node, metadata: {name: cp-0}}\n" +
+		"- {apiVersion: example.com/v1, kind: Node, metadata: {name: not-core}}\n"
+	s, err := krmio.ParseStream([]byte(in), "nodes.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, unmarked, err := Inventory(s.Items)
+	var names []string
+	for _, n := range inv {
+		names = append(names, n.Name)
+	}
+	if err != nil || strings.Join(names, " ") != "cp-0" || len(unmarked) != 0 {
+		t.Fatalf("inventory %v, unmarked %v, %v", names, unmarked, err)
+	}
+	s, err = krmio.ParseStream([]byte("apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Node, metadata: {name: a}}\n- just text\n"), "nodes.yaml", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Inventory(s.Items); err == nil || !strings.Contains(err.Error(), "`items[1]` must be a mapping (a resource)") {
+		t.Errorf("a List entry that is no resource: %v", err)
+	}
+}
