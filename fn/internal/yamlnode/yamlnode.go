@@ -119,9 +119,6 @@ func Get(n *yaml.RNode, path ...string) *yaml.RNode {
 	if len(path) == 0 {
 		return deref(n)
 	}
-	if n == nil {
-		return nil
-	}
 	// On the bare nodes, wrapping only the end: Field wraps the key and
 	// the value of every step in new RNodes, a tenth of all a list of a
 	// thousand controllers allocated.
@@ -145,6 +142,7 @@ func Get(n *yaml.RNode, path ...string) *yaml.RNode {
 	return yaml.NewRNode(y)
 }
 
+// derefNode follows aliases to the node they name.
 func derefNode(y *yaml.Node) *yaml.Node {
 	for y != nil && y.Kind == yaml.AliasNode {
 		y = y.Alias
@@ -152,10 +150,10 @@ func derefNode(y *yaml.Node) *yaml.Node {
 	return y
 }
 
-// deref follows aliases to the node they name.
+// deref follows aliases to the node they name; n itself when it is none.
 func deref(n *yaml.RNode) *yaml.RNode {
-	for n != nil && n.YNode() != nil && n.YNode().Kind == yaml.AliasNode {
-		n = yaml.NewRNode(n.YNode().Alias)
+	if y := n.YNode(); y != nil && y.Kind == yaml.AliasNode {
+		return yaml.NewRNode(derefNode(y))
 	}
 	return n
 }
