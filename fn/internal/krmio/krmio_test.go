@@ -14,6 +14,25 @@ import (
 // tricky holds layouts that a naive line splitter gets wrong: each must split
 // into the same items as a full yaml.v3 decode.
 var tricky = map[string]string{
+	// A quote inside a plain scalar of a flow collection is text: a lexer
+	// that took it for an open quoted scalar would skip the next entry and
+	// read the keys on both sides of it as one mapping's.
+	"quotes inside plain scalars of flow collections": `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- kind: ClusterRole
+  apiVersion: rbac.authorization.k8s.io/v1
+  rules:
+  - resources: [volumeattachments]
+    verbs: [get "x, a:'b, it's]
+  - resources: [nodes]
+    verbs: [list, {a:"b: c},
+      watch "y, a, #b's
+      "z", 'w' ]
+  - resources: [pods]
+    verbs: [watch 'q]
+  - resources: [pods/status]
+`,
 	"compact": `apiVersion: config.kubernetes.io/v1
 kind: ResourceList
 items:

@@ -49,6 +49,7 @@ type lexer struct {
 	plainParent int  // >= 0 while a plain scalar may go on, on lines indented more
 	quote       byte // open quote of a multi-line quoted scalar
 	flow        int  // depth of an open multi-line flow collection
+	flowPlain   bool // inside a plain scalar of that collection
 	// anchors are the anchors defined so far in the current unit (an item,
 	// a section, a document): an alias to any other anchor needs the whole
 	// input decoded, since the unit is decoded alone. events are the
@@ -134,7 +135,7 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 		return lineInfo{kind: lineCont}, lx.afterValue(l, end)
 	}
 	if lx.flow > 0 {
-		return lineInfo{kind: lineCont}, lx.scanFlow(l, 0)
+		return lineInfo{kind: lineCont}, lx.scanFlow(l, 0, false)
 	}
 	indent := 0
 	for indent < len(l) && l[indent] == ' ' {
@@ -198,7 +199,7 @@ func (lx *lexer) line(l []byte) (info lineInfo, ok bool) {
 		lx.blockParent = parent
 		return info, true
 	case '[', '{':
-		return info, lx.scanFlow(l, pos)
+		return info, lx.scanFlow(l, pos, false)
 	case '"', '\'':
 		end := closeQuote(l, pos+1, c)
 		if end < 0 {
@@ -251,7 +252,7 @@ func (lx *lexer) value(l []byte, pos, keyCol int, info *lineInfo) bool {
 	case '|', '>':
 		lx.blockParent = keyCol
 	case '[', '{':
-		return lx.scanFlow(l, pos)
+		return lx.scanFlow(l, pos, false)
 	case '*':
 		return lx.alias(l, pos) && trailing(l, anchorEnd(l, pos+1))
 	case '?', '%', '@', '`':
@@ -298,18 +299,55 @@ func (lx *lexer) plain(l []byte, pos, keyCol int, info *lineInfo) {
 // flow punctuation matters there.
 func (lx *lexer) afterValue(l []byte, pos int) bool {
 	if lx.flow > 0 {
-		return lx.scanFlow(l, pos)
+		return lx.scanFlow(l, pos, true)
 	}
 	return trailing(l, pos)
 }
 
-// scanFlow follows flow collection brackets and the quoted scalars in them.
-// It reports false for what it cannot follow: an alias to an anchor it has
-// not seen, or text after the collection closes.
-func (lx *lexer) scanFlow(l []byte, pos int) bool {
+// scanFlow follows flow collection brackets and the scalars in them, token
+// by token as yaml.v3's scanner reads flow: a quote starts a quoted scalar
+// only where a token starts, and is text inside a plain scalar ("[a "b]" is
+// the one entry `a "b`). A plain scalar may go on to the next line
+// (lx.flowPlain). afterQuote is set when pos follows a quoted scalar, which
+// only a separator or a comment may follow. It reports false for what it
+// cannot follow: an alias to an anchor it has not seen, text after the
+// collection closes, or what yaml.v3 would refuse or read in its own way
+// (a comment not after a blank, an odd anchor, tag or indicator).
+func (lx *lexer) scanFlow(l []byte, pos int, afterQuote bool) bool {
 	oneLine := lx.flow == 0 && !lx.multiMap
 	for i := pos; i < len(l); i++ {
-		switch c := l[i]; c {
+		c := l[i]
+		if c == ' ' || c == '\t' {
+			continue
+		}
+		if c == '#' {
+			if i == 0 || l[i-1] == ' ' || l[i-1] == '\t' {
+				lx.flowPlain = false
+				return true
+			}
+			if !lx.flowPlain {
+				return false // yaml.v3 reads "[a,#b]" as a comment
+			}
+			continue
+		}
+		if lx.flowPlain {
+			switch {
+			case c == ':' && (i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t'):
+				lx.flowPlain = false
+				continue
+			case c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}':
+				lx.flowPlain = false // an indicator ends it, and is read below
+			default:
+				continue
+			}
+		}
+		if afterQuote {
+			afterQuote = false
+			if c != ',' && c != ']' && c != '}' && c != ':' {
+				return false
+			}
+		}
+		switch c {
 		case '[', '{':
 			lx.flow++
 			lx.brackets = append(lx.brackets, c)
@@ -319,39 +357,64 @@ func (lx *lexer) scanFlow(l []byte, pos int) bool {
 				return false
 			}
 			lx.brackets = lx.brackets[:len(lx.brackets)-1]
-			if lx.flow == 0 && oneLine && lx.multiMap {
-				lx.flowMaps = append(lx.flowMaps, l[pos:i+1])
-				lx.multiMap = false
+			if lx.flow == 0 {
+				if oneLine && lx.multiMap {
+					lx.flowMaps = append(lx.flowMaps, l[pos:i+1])
+					lx.multiMap = false
+				}
+				return trailing(l, i+1)
 			}
 		case ',':
 			if n := len(lx.brackets); n > 0 && lx.brackets[n-1] == '{' {
 				lx.multiMap = true
 			}
-			if lx.flow == 0 {
-				return trailing(l, i+1)
-			}
-		case '#':
-			if i > 0 && (l[i-1] == ' ' || l[i-1] == '\t') {
-				return true
-			}
+		case ':', '?':
+			// The value and key indicators: in flow, yaml.v3 reads them as
+			// such wherever a token starts.
 		case '&', '*':
-			if i > pos && !bytes.ContainsRune([]byte("[{,: \t"), rune(l[i-1])) {
-				continue
+			end := i + 1
+			for end < len(l) && isAnchorChar(l[end]) {
+				end++
 			}
-			lx.events = append(lx.events, prop{alias: c == '*', name: string(l[i+1 : anchorEnd(l, i+1)])})
+			if end == i+1 || end < len(l) && !bytes.ContainsRune([]byte(" \t,]}:?"), rune(l[end])) {
+				return false
+			}
+			lx.events = append(lx.events, prop{alias: c == '*', name: string(l[i+1 : end])})
+			i = end - 1
+		case '!':
+			end := i + 1
+			for end < len(l) && l[end] != ' ' && l[end] != '\t' {
+				end++
+			}
+			if bytes.ContainsAny(l[i:end], "{}[],'\"") {
+				return false
+			}
+			i = end - 1
 		case '"', '\'':
-			if i > pos && !bytes.ContainsRune([]byte("[{,: \t"), rune(l[i-1])) {
-				continue // a quote inside a plain scalar
-			}
 			end := closeQuote(l, i+1, c)
 			if end < 0 {
 				lx.quote = c
 				return true
 			}
-			i = end - 1
+			i, afterQuote = end-1, true
+		case '|', '>', '%', '@', '`':
+			return false
+		case '-':
+			if i+1 == len(l) || l[i+1] == ' ' || l[i+1] == '\t' {
+				return false // a block entry, which flow must not hold
+			}
+			lx.flowPlain = true
+		default:
+			lx.flowPlain = true
 		}
 	}
 	return true
+}
+
+// isAnchorChar reports whether c may be in an anchor or alias name, as
+// yaml.v3 reads them.
+func isAnchorChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c == '_' || c == '-'
 }
 
 // closeQuote returns the index just past the quote that closes a scalar
