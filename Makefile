@@ -67,11 +67,12 @@ tools: $(KUSTOMIZE) helm helm4
 # The tests build their own binary, stamped, in a temporary folder: bin/
 # keeps what make build put there; as go test cannot see that they read the
 # function's source, their results are never taken from its cache. The
-# packages that work on every core run again under the race detector.
+# packages that work on every core run again under the race detector, short:
+# the serial differential tests have run in full by then.
 test: tools fmt vet
 	go test ./fn/... ./internal/...
 	go test -count=1 ./tests/...
-	go test -race ./fn/internal/parallel ./fn/internal/krmio ./fn/internal/policy
+	go test -race -short ./fn/internal/parallel ./fn/internal/krmio ./fn/internal/policy
 
 # Fails listing the files gofmt would change (internal and tests/cluster included).
 fmt:

@@ -45,39 +45,46 @@ func FuzzSplitResourceList(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		skipLarge(t, data)
-		fast, ferr := splitResourceList(data)
-		full, derr := DecodeResourceList(data)
-		if rl, err := ParseResourceList(data); err != nil {
-			if !strings.HasPrefix(err.Error(), rlSource+": ") {
-				t.Fatalf("error must name the source: %v", err)
-			}
-		} else if derr == nil && len(rl.Items) != len(full.Items) {
-			t.Fatalf("ParseResourceList read %d items, yaml.v3 %d", len(rl.Items), len(full.Items))
-		}
-		if errors.Is(ferr, errLayout) {
-			return // the product reads it with DecodeResourceList
-		}
-		switch {
-		case ferr != nil && derr == nil:
-			t.Fatalf("the lexer refused what yaml.v3 reads: %v", ferr)
-		case ferr != nil:
-			return
-		}
-		var out bytes.Buffer
-		if err := fast.Write(&out, nil); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Contains(data, []byte("results")) && !bytes.Equal(out.Bytes(), data) {
-			t.Fatalf("unchanged output must be the input:\n got %q\nwant %q", out.Bytes(), data)
-		}
-		if derr != nil {
-			return // passed through unchanged
-		}
-		sameItems(t, fast.Items, full.Items)
-		if fast.Kind != full.Kind || fast.APIVersion != full.APIVersion {
-			t.Fatalf("ResourceList: lexer %q %q, yaml.v3 %q %q", fast.APIVersion, fast.Kind, full.APIVersion, full.Kind)
-		}
+		checkSplitResourceList(t, data)
 	})
+}
+
+// checkSplitResourceList holds the lexer's reading of a ResourceList to
+// yaml.v3's.
+func checkSplitResourceList(t *testing.T, data []byte) {
+	t.Helper()
+	fast, ferr := splitResourceList(data)
+	full, derr := DecodeResourceList(data)
+	if rl, err := ParseResourceList(data); err != nil {
+		if !strings.HasPrefix(err.Error(), rlSource+": ") {
+			t.Fatalf("error must name the source: %v", err)
+		}
+	} else if derr == nil && len(rl.Items) != len(full.Items) {
+		t.Fatalf("ParseResourceList read %d items, yaml.v3 %d", len(rl.Items), len(full.Items))
+	}
+	if errors.Is(ferr, errLayout) {
+		return // the product reads it with DecodeResourceList
+	}
+	switch {
+	case ferr != nil && derr == nil:
+		t.Fatalf("the lexer refused what yaml.v3 reads: %v", ferr)
+	case ferr != nil:
+		return
+	}
+	var out bytes.Buffer
+	if err := fast.Write(&out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte("results")) && !bytes.Equal(out.Bytes(), data) {
+		t.Fatalf("unchanged output must be the input:\n got %q\nwant %q", out.Bytes(), data)
+	}
+	if derr != nil {
+		return // passed through unchanged
+	}
+	sameItems(t, fast.Items, full.Items)
+	if fast.Kind != full.Kind || fast.APIVersion != full.APIVersion {
+		t.Fatalf("ResourceList: lexer %q %q, yaml.v3 %q %q", fast.APIVersion, fast.Kind, full.APIVersion, full.Kind)
+	}
 }
 
 func FuzzSplitStream(f *testing.F) {
@@ -94,32 +101,38 @@ func FuzzSplitStream(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		skipLarge(t, data)
-		fast, ferr := splitStream(data, "f.yaml", 0)
-		full, derr := decodeStream(data, "f.yaml", 0)
-		if _, err := ParseStream(data, "f.yaml", 0); err != nil && !strings.HasPrefix(err.Error(), "f.yaml: ") {
-			t.Fatalf("error must name the source: %v", err)
-		}
-		if errors.Is(ferr, errLayout) {
-			return
-		}
-		switch {
-		case ferr != nil && derr == nil:
-			t.Fatalf("the lexer refused what yaml.v3 reads: %v", ferr)
-		case ferr != nil:
-			return
-		}
-		var out bytes.Buffer
-		if err := fast.Write(&out); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out.Bytes(), data) {
-			t.Fatalf("unchanged output must be the input:\n got %q\nwant %q", out.Bytes(), data)
-		}
-		if derr != nil {
-			return
-		}
-		sameItems(t, fast.Items, full.Items)
+		checkSplitStream(t, data)
 	})
+}
+
+// checkSplitStream holds the lexer's reading of a stream to yaml.v3's.
+func checkSplitStream(t *testing.T, data []byte) {
+	t.Helper()
+	fast, ferr := splitStream(data, "f.yaml", 0)
+	full, derr := decodeStream(data, "f.yaml", 0)
+	if _, err := ParseStream(data, "f.yaml", 0); err != nil && !strings.HasPrefix(err.Error(), "f.yaml: ") {
+		t.Fatalf("error must name the source: %v", err)
+	}
+	if errors.Is(ferr, errLayout) {
+		return
+	}
+	switch {
+	case ferr != nil && derr == nil:
+		t.Fatalf("the lexer refused what yaml.v3 reads: %v", ferr)
+	case ferr != nil:
+		return
+	}
+	var out bytes.Buffer
+	if err := fast.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), data) {
+		t.Fatalf("unchanged output must be the input:\n got %q\nwant %q", out.Bytes(), data)
+	}
+	if derr != nil {
+		return
+	}
+	sameItems(t, fast.Items, full.Items)
 }
 
 // skipLarge skips inputs over 64 KB while fuzzing: the real manifests are

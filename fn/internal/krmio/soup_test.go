@@ -1,0 +1,56 @@
+package krmio
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// soupTokens are YAML's significant characters and a few words, for values
+// built at random: byte mutations of real manifests seldom build them.
+var soupTokens = []string{
+	"[", "]", "{", "}", ",", ", ", ": ", ":", " ", `"`, "'", "#", " #", "a", "b", "it's",
+	"&x ", "*x", "!t ", "?", "? ", "-", "- ", "|", ">", `\`, `"a"`, "'b'", "\t", "%", "@",
+	"\n      ", "\n    ", "\n  ", "\n", "a \"", "a '", "[a", "{a: ", "a:'", "# \"", "&x", "*", "!",
+}
+
+// soupStarts open a value: most in flow, where the lexer follows tokens.
+var soupStarts = []string{"", "[", "[", "{", "[a, ", "{a: b, ", "- ", `"`, "'", "|\n      ", "&x "}
+
+// TestLexerOnTokenSoup holds the lexer to yaml.v3 (as the fuzz targets do)
+// on values of random tokens, between sibling mappings whose keys repeat,
+// where a slip of the lexer shows as a repeated key or a lost entry.
+func TestLexerOnTokenSoup(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	n := 20000
+	if testing.Short() {
+		n = 2000 // under the race detector, which this serial test does not need
+	}
+	soup := func() string {
+		var b strings.Builder
+		b.WriteString(soupStarts[r.IntN(len(soupStarts))])
+		for k := r.IntN(8) + 1; k > 0; k-- {
+			b.WriteString(soupTokens[r.IntN(len(soupTokens))])
+		}
+		return b.String()
+	}
+	for i := range n {
+		v, w := soup(), soup()
+		rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" +
+			"- kind: ClusterRole\n  apiVersion: rbac.authorization.k8s.io/v1\n  rules:\n" +
+			"  - resources: [a]\n    verbs: " + v + "\n  - apiGroups: [\"s\"]\n    resources: ['b']\n" +
+			"- kind: ConfigMap\n  apiVersion: v1\n  data:\n    k: " + w + "\n    j: \"x\"\n    l: 'y'\n"
+		stream := "kind: ClusterRole\nrules:\n- resources: [a]\n  verbs: " + v + "\n- apiGroups: [\"s\"]\n  resources: ['b']\n" +
+			"---\nkind: ConfigMap\ndata:\n  k: " + w + "\n  j: \"x\"\n  l: 'y'\n"
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("values %q and %q", v, w)
+				}
+			})
+			checkSplitResourceList(t, []byte(rl))
+			checkSplitStream(t, []byte(stream))
+		})
+	}
+}
